@@ -1,0 +1,105 @@
+"""Composition root: ``create_app()`` wires the database, Redis, services and GraphQL."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from litestar import Litestar, Request, get
+from litestar.datastructures import State
+from litestar.exceptions import NotAuthorizedException
+from litestar.response import Response
+from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
+from redis.asyncio import Redis
+from sqlalchemy import text
+from strawberry.litestar import make_graphql_controller
+
+from coalition.graphql.context import Context, Services
+from coalition.graphql.schema import create_schema
+from coalition.partners.service import TillSetups
+from coalition.platform.auth.service import Authenticator
+from coalition.platform.database import create_engine, create_sessionmaker
+from coalition.platform.ledger.repository import PostingGateway
+from coalition.platform.ledger.service import LedgerService
+from coalition.platform.settings import Settings
+
+
+def _bearer(request: Request[Any, Any, Any]) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+async def graphql_context(request: Request[Any, Any, Any]) -> Context:
+    services: Services = request.app.state.services
+    token = _bearer(request)
+    principal = await services.authenticator.authenticate(token) if token else None
+    if principal is None:
+        raise NotAuthorizedException(
+            detail="UNAUTHENTICATED: send Authorization: Bearer <token> with a valid, unrevoked credential"
+        )
+    return Context.create(services, principal)
+
+
+@get("/health/live", include_in_schema=False, sync_to_thread=False)
+def live() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@get("/health/ready", include_in_schema=False)
+async def ready(state: State) -> Response[dict[str, str]]:
+    checks: dict[str, str] = {}
+    try:
+        async with state.services.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except Exception as exc:  # noqa: BLE001 - readiness reports, never raises
+        checks["database"] = f"unavailable: {type(exc).__name__}"
+    try:
+        await state.redis.ping()
+        checks["redis"] = "ok"
+    except Exception as exc:  # noqa: BLE001
+        checks["redis"] = f"unavailable: {type(exc).__name__}"
+    healthy = all(value == "ok" for value in checks.values())
+    return Response(checks, status_code=200 if healthy else HTTP_503_SERVICE_UNAVAILABLE)
+
+
+def create_app(settings: Settings) -> Litestar:
+    """The API for servers given by ``settings`` (URLs must be set by now)."""
+    if settings.database_url is None or settings.redis_url is None:
+        raise ValueError("create_app needs database_url and redis_url; the CLI starts embedded servers")
+    database_url, redis_url = settings.database_url, settings.redis_url
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        engine = create_engine(database_url, pool_size=settings.database_pool_size)
+        redis = Redis.from_url(redis_url)
+        app.state.redis = redis
+        app.state.services = Services(
+            engine=engine,
+            sessions=create_sessionmaker(engine),
+            authenticator=Authenticator(engine, ttl=settings.auth_cache_seconds),
+            ledger=LedgerService(PostingGateway(engine)),
+            till_setups=TillSetups(engine),
+        )
+        try:
+            yield
+        finally:
+            await redis.aclose()
+            await engine.dispose()
+
+    schema = create_schema(
+        max_depth=settings.graphql_max_depth,
+        max_aliases=settings.graphql_max_aliases,
+        max_tokens=settings.graphql_max_tokens,
+    )
+    controller = make_graphql_controller(
+        schema,
+        path="/graphql",
+        context_getter=graphql_context,
+        graphql_ide=None,  # the bundled IDE loads from a CDN
+        allow_queries_via_get=False,
+    )
+    controller.include_in_schema = False
+    return Litestar(route_handlers=[controller, live, ready], lifespan=[lifespan], debug=False)

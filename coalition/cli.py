@@ -1,0 +1,306 @@
+"""Composition root: the ``coalition`` command."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import sys
+from collections.abc import Awaitable, Callable, Coroutine
+from decimal import Decimal
+from typing import Any, TypeVar
+
+import click
+
+from coalition.platform.errors import DomainError
+from coalition.platform.settings import Settings
+
+T = TypeVar("T")
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+def _run(work: Callable[[Settings], Coroutine[Any, Any, T]], *, migrate: bool = False) -> T:
+    """Run ``work`` against the configured servers, or embedded ones."""
+    from coalition.platform import migrate as migrations
+    from coalition.platform.embedded import resolved
+
+    with resolved(_settings()) as settings:
+        assert settings.database_url is not None
+        if migrate:
+            migrations.upgrade(settings.database_url)
+        return asyncio.run(work(settings))
+
+
+async def _with_session(settings: Settings, use: Callable[[Any], Awaitable[T]]) -> T:
+    from coalition.platform.database import create_engine, create_sessionmaker
+
+    assert settings.database_url is not None
+    engine = create_engine(settings.database_url, pool_size=2)
+    try:
+        async with create_sessionmaker(engine).begin() as session:
+            return await use(session)
+    finally:
+        await engine.dispose()
+
+
+def _emit(data: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(data, default=str))
+    else:
+        for key, value in data.items():
+            click.echo(f"{key}: {value}")
+
+
+def _fail(error: DomainError) -> None:
+    click.echo(f"error {error.code}: {error.message}", err=True)
+    sys.exit(2)
+
+
+@click.group()
+def main() -> None:
+    """Coalition: one loyalty points currency shared by many local shops.
+
+    With no COALITION_DATABASE_URL / COALITION_REDIS_URL, commands start an
+    embedded PostgreSQL and Valkey under COALITION_DATA_DIR (./.coalition).
+    """
+    # SIGTERM (a service manager, `kill`) ends the process through SystemExit,
+    # so the last user of the embedded servers still stops them on its way out.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
+
+
+@main.command()
+@click.option("--host", default=None, help="Default: COALITION_HOST or 127.0.0.1.")
+@click.option("--port", type=int, default=None, help="Default: COALITION_PORT or 8000.")
+def serve(host: str | None, port: int | None) -> None:
+    """Run the GraphQL API (migrating an embedded database first)."""
+    from coalition.platform import migrate as migrations
+    from coalition.platform.embedded import resolved
+
+    base = _settings()
+    with resolved(base) as settings:
+        assert settings.database_url is not None
+        if base.uses_embedded_servers:
+            migrations.upgrade(settings.database_url)
+        _serve(settings, host or settings.host, port or settings.port)
+
+
+def _serve(settings: Settings, host: str, port: int, banner: Callable[[], None] | None = None) -> None:
+    import uvicorn
+
+    from coalition.app import create_app
+
+    config = uvicorn.Config(create_app(settings), host=host, port=port, log_level="info")
+    server = uvicorn.Server(config)
+
+    async def run() -> None:
+        task = asyncio.create_task(server.serve())
+        while not server.started and not task.done():  # noqa: ASYNC110 - uvicorn offers no event
+            await asyncio.sleep(0.05)
+        if banner and server.started:
+            banner()
+        await task
+
+    asyncio.run(run())
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command()
+def upgrade() -> None:
+    """Apply all migrations."""
+    from coalition.platform import migrate as migrations
+    from coalition.platform.embedded import resolved
+
+    with resolved(_settings()) as settings:
+        assert settings.database_url is not None
+        migrations.upgrade(settings.database_url)
+    click.echo("database is up to date")
+
+
+@main.group()
+def admin() -> None:
+    """Coalitions, partners and credentials."""
+
+
+@admin.command("create-coalition")
+@click.option("--slug", required=True)
+@click.option("--name", required=True)
+@click.option("--currency", required=True, help="ISO 4217, e.g. EUR.")
+@click.option("--point-value", required=True, help="Money per point, e.g. 0.01.")
+@click.option("--timezone", required=True, help="IANA zone, e.g. Europe/Amsterdam.")
+@click.option("--points-name", default=None)
+@click.option("--pending-days", type=int, default=0, show_default=True)
+@click.option("--expiry-months", type=int, default=24, show_default=True, help="0: never expire.")
+@click.option("--json", "as_json", is_flag=True)
+def create_coalition(
+    slug: str, name: str, currency: str, point_value: str, timezone: str,
+    points_name: str | None, pending_days: int, expiry_months: int, as_json: bool,
+) -> None:  # fmt: skip
+    """Create a coalition and print its first operator token."""
+    from coalition.platform.coalitions.service import create_coalition as create
+
+    async def work(settings: Settings) -> dict[str, Any]:
+        async def use(session: Any) -> dict[str, Any]:
+            record, token = await create(
+                session, slug=slug, name=name, currency=currency.upper(), point_value=point_value,
+                timezone=timezone, points_name=points_name, pending_days=pending_days,
+                expiry_months=expiry_months or None,
+            )  # fmt: skip
+            return {"id": str(record.id), "slug": record.slug, "operatorToken": token}
+
+        return await _with_session(settings, use)
+
+    try:
+        _emit(_run(work, migrate=True), as_json)
+    except DomainError as error:
+        _fail(error)
+
+
+async def _coalition_id(session: Any, slug: str) -> Any:
+    from coalition.platform.coalitions.repository import coalition_by_slug
+
+    record = await coalition_by_slug(session, slug)
+    if record is None:
+        raise click.ClickException(f"no coalition {slug!r}")
+    return record.id
+
+
+@admin.command("operator-token")
+@click.option("--coalition", "slug", required=True)
+@click.option("--json", "as_json", is_flag=True)
+def operator_token(slug: str, as_json: bool) -> None:
+    """Issue another operator token."""
+    from coalition.platform.auth.service import issue
+    from coalition.platform.auth.tokens import CredentialKind
+
+    async def work(settings: Settings) -> dict[str, Any]:
+        async def use(session: Any) -> dict[str, Any]:
+            coalition_id = await _coalition_id(session, slug)
+            _, token = await issue(session, coalition_id=coalition_id, kind=CredentialKind.OPERATOR)
+            return {"token": token}
+
+        return await _with_session(settings, use)
+
+    _emit(_run(work), as_json)
+
+
+@admin.command("member-token")
+@click.option("--coalition", "slug", required=True)
+@click.option("--card", required=True)
+@click.option("--json", "as_json", is_flag=True)
+def member_token(slug: str, card: str, as_json: bool) -> None:
+    """Issue a token for the member with this card (for the wallet app)."""
+    from coalition.platform.auth.service import issue
+    from coalition.platform.auth.tokens import CredentialKind
+    from coalition.platform.members.repository import member_by_card
+
+    async def work(settings: Settings) -> dict[str, Any]:
+        async def use(session: Any) -> dict[str, Any]:
+            coalition_id = await _coalition_id(session, slug)
+            member = await member_by_card(session, coalition_id, card)
+            if member is None:
+                raise click.ClickException(f"no member with card {card!r}")
+            _, token = await issue(session, coalition_id=coalition_id, kind=CredentialKind.MEMBER, member_id=member.id)
+            return {"token": token}
+
+        return await _with_session(settings, use)
+
+    _emit(_run(work), as_json)
+
+
+@admin.command("create-partner")
+@click.option("--coalition", "slug", required=True)
+@click.option("--name", required=True)
+@click.option("--earn-rate", required=True, help="Points per 1.00 spent.")
+@click.option("--iban", default=None)
+@click.option("--activate", is_flag=True, help="Make it ACTIVE at once.")
+@click.option("--json", "as_json", is_flag=True)
+def create_partner(slug: str, name: str, earn_rate: str, iban: str | None, activate: bool, as_json: bool) -> None:
+    """Create a partner and print its MANAGER API key."""
+    from coalition.partners import service as partners
+    from coalition.platform.auth.service import Principal
+    from coalition.platform.auth.tokens import CredentialKind
+
+    async def work(settings: Settings) -> dict[str, Any]:
+        async def use(session: Any) -> dict[str, Any]:
+            coalition_id = await _coalition_id(session, slug)
+            cli = Principal(credential_id=coalition_id, kind=CredentialKind.OPERATOR, coalition_id=coalition_id)
+            partner, key = await partners.create_partner(
+                session, cli, name=name, earn_rate_per_unit=Decimal(earn_rate), iban=iban
+            )
+            if activate:
+                partner = await partners.set_status(session, cli, partner.id, "ACTIVE")
+            return {"id": str(partner.id), "status": partner.status, "apiKey": key}
+
+        return await _with_session(settings, use)
+
+    try:
+        _emit(_run(work), as_json)
+    except DomainError as error:
+        _fail(error)
+
+
+@main.group()
+def ledger() -> None:
+    """The points ledger."""
+
+
+@ledger.command()
+@click.option("--coalition", "slug", default=None, help="Only this coalition.")
+def verify(slug: str | None) -> None:
+    """Check every ledger invariant; exit 1 naming each violation."""
+    from coalition.platform.ledger.verify import verify as run_checks
+
+    async def work(settings: Settings) -> list[str]:
+        async def use(session: Any) -> list[str]:
+            coalition_id = await _coalition_id(session, slug) if slug else None
+            return await run_checks(session, coalition_id)
+
+        return await _with_session(settings, use)
+
+    violations = _run(work)
+    for violation in violations:
+        click.echo(violation)
+    if violations:
+        click.echo(f"{len(violations)} violation(s)", err=True)
+        sys.exit(1)
+    click.echo("ledger is consistent: all invariants hold")
+
+
+@main.command()
+@click.option("--port", type=int, default=None)
+@click.option("--members", "member_count", type=int, default=300, show_default=True)
+@click.option("--days", type=int, default=21, show_default=True)
+def demo(port: int | None, member_count: int, days: int) -> None:
+    """Migrate, seed a demo town, start the API and print ready-to-use tokens."""
+    from coalition.demo import seed
+    from coalition.platform import migrate as migrations
+    from coalition.platform.embedded import resolved
+
+    with resolved(_settings()) as settings:
+        assert settings.database_url is not None
+        migrations.upgrade(settings.database_url)
+        tokens = asyncio.run(seed(settings, members=member_count, days=days))
+        url = f"http://{settings.host}:{port or settings.port}/graphql"
+
+        def banner() -> None:
+            click.echo("")
+            click.echo(f"Coalition demo is running: {url}")
+            for label, token in tokens.items():
+                click.echo(f"  {label}: {token}")
+            click.echo("")
+            click.echo("Try:")
+            click.echo(
+                f"  curl -s {url} -H 'Authorization: Bearer {tokens['operator token']}' "
+                "-H 'Content-Type: application/json' "
+                """-d '{"query":"{ coalition { name pointsName partners { edges { node { name status } } } } }"}'"""
+            )
+            click.echo("")
+
+        _serve(settings, settings.host, port or settings.port, banner)

@@ -1,0 +1,143 @@
+"""``coalition demo``: a small town's coalition with shops, members and a few
+weeks of trade, posted through the same services the API uses."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from coalition.partners import service as partners
+from coalition.platform.auth.service import Principal, issue
+from coalition.platform.auth.tokens import CredentialKind, PartnerRole
+from coalition.platform.coalitions.repository import coalition_by_slug
+from coalition.platform.coalitions.service import create_coalition
+from coalition.platform.database import create_engine, create_sessionmaker
+from coalition.platform.errors import DomainError
+from coalition.platform.ledger.repository import PostingGateway
+from coalition.platform.ledger.service import LedgerService
+from coalition.platform.members import service as members
+from coalition.platform.settings import Settings
+
+SLUG = "demo"
+
+# (name, points per euro, typical basket in euro)
+SHOPS = [
+    ("Bakkerij De Korenschoof", Decimal("2"), (3, 18)),
+    ("Koffiebar Bonen & Zo", Decimal("3"), (3, 12)),
+    ("Boekhandel Het Leeshuis", Decimal("1"), (10, 60)),
+    ("Fietsenmaker Van Dam", Decimal("0.5"), (15, 400)),
+    ("Bloemenhuis Flora", Decimal("1.5"), (8, 45)),
+    ("Slagerij Jansen", Decimal("1"), (8, 55)),
+]
+
+
+async def seed(settings: Settings, *, members: int, days: int) -> dict[str, str]:
+    """Seed once (a second run only issues fresh tokens); return labelled tokens."""
+    assert settings.database_url is not None
+    engine = create_engine(settings.database_url, pool_size=8)
+    sessions = create_sessionmaker(engine)
+    try:
+        async with sessions.begin() as session:
+            existing = await coalition_by_slug(session, SLUG)
+        if existing is None:
+            return await _seed_new(engine, sessions, members, days)
+        return await _fresh_tokens(sessions, existing.id)
+    finally:
+        await engine.dispose()
+
+
+async def _fresh_tokens(sessions, coalition_id) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from coalition.platform.coalitions.tables import partners as partners_table
+    from coalition.platform.members.tables import members as members_table
+
+    async with sessions.begin() as session:
+        _, operator = await issue(session, coalition_id=coalition_id, kind=CredentialKind.OPERATOR)
+        partner_id = (
+            await session.execute(
+                select(partners_table.c.id)
+                .where(partners_table.c.coalition_id == coalition_id)
+                .order_by(partners_table.c.id)
+                .limit(1)
+            )
+        ).scalar_one()
+        _, pos = await issue(
+            session,
+            coalition_id=coalition_id,
+            kind=CredentialKind.PARTNER,
+            partner_id=partner_id,
+            role=PartnerRole.POS,
+        )
+        member = (
+            await session.execute(
+                select(members_table.c.id, members_table.c.card_number)
+                .where(members_table.c.coalition_id == coalition_id)
+                .order_by(members_table.c.id)
+                .limit(1)
+            )
+        ).one()
+        _, member_token = await issue(
+            session, coalition_id=coalition_id, kind=CredentialKind.MEMBER, member_id=member.id
+        )
+    return {
+        "operator token": operator,
+        "till (POS) key of the first shop": pos,
+        f"member token (card {member.card_number})": member_token,
+    }
+
+
+async def _seed_new(engine, sessions, member_count: int, days: int) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    rng = random.Random(2026)
+    async with sessions.begin() as session:
+        coalition, _ = await create_coalition(
+            session, slug=SLUG, name="Demo Town Shops", currency="EUR", point_value="0.01",
+            timezone="Europe/Amsterdam", points_name="Town Points", pending_days=0, expiry_months=12,
+        )  # fmt: skip
+        principal = Principal(credential_id=coalition.id, kind=CredentialKind.OPERATOR, coalition_id=coalition.id)
+        shops = []
+        for name, rate, basket in SHOPS:
+            partner, _ = await partners.create_partner(
+                session, principal, name=name, earn_rate_per_unit=rate, iban=None
+            )
+            await partners.set_status(session, principal, partner.id, "ACTIVE")
+            shops.append((partner.id, basket))
+    async with sessions.begin() as session:
+        cards = []
+        for index in range(member_count):
+            shop_id = shops[index % len(shops)][0]
+            member = await members.enrol(
+                session,
+                coalition_id=coalition.id,
+                scope_id=shop_id,
+                partner_id=shop_id,
+                request=members.Enrolment(f"demo-enrol-{index}", None, None, None, None),
+            )
+            cards.append(member.card_number)
+
+    ledger = LedgerService(PostingGateway(engine))
+    setups = partners.TillSetups(engine)
+    now = datetime.now(UTC)
+
+    async def shop_day(day: int, shop_id, basket) -> None:  # type: ignore[no-untyped-def]
+        for n in range(rng.randint(5, 15)):
+            card = rng.choice(cards)
+            when = now - timedelta(days=day, hours=rng.randint(0, 10))
+            amount = Decimal(rng.randint(basket[0] * 100, basket[1] * 100)) / 100
+            await partners.earn_points(
+                ledger, setups, shop_id, idempotency_key=f"demo-{shop_id}-{day}-{n}", card_number=card,
+                amount=amount, receipt_ref=None, lines=None, occurred_at=when,
+            )  # fmt: skip
+            if rng.random() < 0.2:
+                with contextlib.suppress(DomainError):  # not enough points yet, as at a real till
+                    await ledger.redeem(
+                        shop_id, idempotency_key=f"demo-r-{shop_id}-{day}-{n}",
+                        card_number=rng.choice(cards), points=rng.choice([50, 100, 200]), receipt_ref=None,
+                    )  # fmt: skip
+
+    for day in range(days, 0, -1):
+        await asyncio.gather(*(shop_day(day, shop_id, basket) for shop_id, basket in shops))
+    return await _fresh_tokens(sessions, coalition.id)

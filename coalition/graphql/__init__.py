@@ -1,0 +1,1 @@
+"""The strawberry schema: translation and authorisation only; the work is in services."""

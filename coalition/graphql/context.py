@@ -1,0 +1,106 @@
+"""Per-request context: who is calling, the services, one DataLoader per relation."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker
+from strawberry.dataloader import DataLoader
+from strawberry.litestar import BaseContext
+
+from coalition.partners.service import TillSetups
+from coalition.platform.auth.service import Authenticator, Principal
+from coalition.platform.coalitions import repository as coalitions
+from coalition.platform.coalitions.repository import CoalitionRecord, PartnerRecord
+from coalition.platform.database import AsyncSession
+from coalition.platform.ledger import repository as ledger
+from coalition.platform.ledger.repository import TransactionRecord
+from coalition.platform.ledger.service import LedgerService
+from coalition.platform.members import repository as members
+from coalition.platform.members.repository import MemberRecord
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+EXPIRING_SOON = timedelta(days=30)
+
+
+@dataclass
+class Services:
+    """Built once per application, shared by every request."""
+
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    authenticator: Authenticator
+    ledger: LedgerService
+    till_setups: TillSetups
+
+
+def _loader(
+    engine: AsyncEngine,
+    fetch: Callable[[AsyncConnection, list[K]], Awaitable[dict[K, V]]],
+) -> DataLoader[K, V | None]:
+    async def load(keys: Sequence[K]) -> list[V | None]:
+        async with engine.connect() as connection:
+            found = await fetch(connection, list(keys))
+        return [found.get(key) for key in keys]
+
+    return DataLoader(load_fn=load)
+
+
+async def _partners(c: AsyncConnection, ids: list[uuid.UUID]) -> dict[uuid.UUID, PartnerRecord]:
+    return {p.id: p for p in await coalitions.partners_by_ids(c, ids)}
+
+
+async def _members(c: AsyncConnection, ids: list[uuid.UUID]) -> dict[uuid.UUID, MemberRecord]:
+    return {m.id: m for m in await members.members_by_ids(c, ids)}
+
+
+async def _transactions(c: AsyncConnection, ids: list[uuid.UUID]) -> dict[uuid.UUID, TransactionRecord]:
+    return {t.id: t for t in await ledger.transactions_by_ids(c, ids)}
+
+
+async def _wallets(c: AsyncConnection, ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[int, int, int]]:
+    return await ledger.wallet_figures(c, ids)
+
+
+async def _expiring(c: AsyncConnection, ids: list[uuid.UUID]) -> dict[uuid.UUID, list[tuple[int, datetime]]]:
+    now = datetime.now(UTC)
+    return await ledger.expiring_lots(c, ids, now, now + EXPIRING_SOON)
+
+
+class Context(BaseContext, kw_only=True):
+    services: Services
+    principal: Principal
+    partners: DataLoader[uuid.UUID, PartnerRecord | None]
+    members: DataLoader[uuid.UUID, MemberRecord | None]
+    transactions: DataLoader[uuid.UUID, TransactionRecord | None]
+    wallets: DataLoader[uuid.UUID, tuple[int, int, int] | None]
+    expiring: DataLoader[uuid.UUID, list[tuple[int, datetime]] | None]
+    coalition_record: CoalitionRecord | None = None
+
+    @classmethod
+    def create(cls, services: Services, principal: Principal) -> Context:
+        engine = services.engine
+        return cls(
+            services=services,
+            principal=principal,
+            partners=_loader(engine, _partners),
+            members=_loader(engine, _members),
+            transactions=_loader(engine, _transactions),
+            wallets=_loader(engine, _wallets),
+            expiring=_loader(engine, _expiring),
+        )
+
+    async def coalition(self) -> CoalitionRecord:
+        """The caller's coalition, read once per request."""
+        if self.coalition_record is None:
+            async with self.services.engine.connect() as connection:
+                found = await coalitions.coalition_by_id(connection, self.principal.coalition_id)
+            assert found is not None
+            self.coalition_record = found
+        return self.coalition_record

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.tools import merge_types
+
+from coalition.graphql.mutations import LedgerMutations, MemberMutations, PartnerMutations
+from coalition.graphql.queries import CoalitionQueries, LedgerQueries, MemberQueries
+from coalition.graphql.types import Coalition, Member, Partner, Transaction
+from coalition.platform.errors import DomainError
+
+Query = merge_types("Query", (CoalitionQueries, MemberQueries, LedgerQueries))
+Mutation = merge_types("Mutation", (PartnerMutations, MemberMutations, LedgerMutations))
+
+
+def _is_unexpected(error: GraphQLError) -> bool:
+    """Refusals and malformed queries are shown; bugs and outages are masked."""
+    original = error.original_error
+    return original is not None and not isinstance(original, DomainError)
+
+
+def create_schema(*, max_depth: int = 12, max_aliases: int = 30, max_tokens: int = 5000) -> strawberry.Schema:
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        types=[Coalition, Member, Partner, Transaction],
+        extensions=[
+            lambda: MaxTokensLimiter(max_token_count=max_tokens),
+            lambda: QueryDepthLimiter(max_depth=max_depth),
+            lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
+            lambda: ParserCache(maxsize=256),
+            lambda: ValidationCache(maxsize=256),
+            lambda: MaskErrors(should_mask_error=_is_unexpected),
+        ],
+    )

@@ -1,0 +1,19 @@
+"""Every table, imported so that Alembic sees the whole schema."""
+
+from coalition.partners import tables as partner_tables
+from coalition.platform.audit import tables as audit_tables
+from coalition.platform.auth import tables as auth_tables
+from coalition.platform.coalitions import tables as coalition_tables
+from coalition.platform.database import metadata
+from coalition.platform.ledger import tables as ledger_tables
+from coalition.platform.members import tables as member_tables
+
+__all__ = [
+    "audit_tables",
+    "auth_tables",
+    "coalition_tables",
+    "ledger_tables",
+    "member_tables",
+    "metadata",
+    "partner_tables",
+]

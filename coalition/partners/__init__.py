@@ -1,0 +1,1 @@
+"""What a partner shop runs and sees: lifecycle, keys, programme rules."""

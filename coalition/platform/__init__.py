@@ -1,0 +1,1 @@
+"""The shared currency and its base: settings, database, members, wallets, ledger, credentials."""

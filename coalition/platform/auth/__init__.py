@@ -1,0 +1,1 @@
+"""Credentials: operator tokens, partner API keys, member tokens."""

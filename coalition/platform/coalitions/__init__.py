@@ -1,0 +1,1 @@
+"""Coalitions and the identity of their partner shops."""

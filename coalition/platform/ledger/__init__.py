@@ -1,0 +1,1 @@
+"""The points ledger: wallets, double-entry transactions, lots and their consumptions."""

@@ -1,0 +1,161 @@
+"""Ledger use cases: validate a posting request, post it, translate the outcome."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from coalition.platform.errors import DomainError, ErrorCode, validation
+from coalition.platform.ledger.repository import Posting, PostingGateway
+from coalition.platform.ledger.rules import MAX_POINTS
+
+_KEY = re.compile(r"^[\x21-\x7e]{1,128}$")
+_CARD = re.compile(r"^[A-Za-z0-9-]{4,32}$")
+_MAX_TEXT = 200
+
+_REFUSALS = {
+    "NOT_FOUND": "no such member or transaction",
+    "MEMBER_NOT_ELIGIBLE": "this member cannot earn or spend points",
+    "PARTNER_NOT_ACTIVE": "this partner is not active",
+    "INSUFFICIENT_POINTS": "not enough available points",
+    "IDEMPOTENCY_CONFLICT": "this idempotency key was used for a different request",
+    "ALREADY_REVERSED": "that transaction (or that much of it) is already reversed",
+    "VALIDATION": "only earn and redeem transactions can be reversed",
+}
+
+
+def check_idempotency_key(key: str) -> str:
+    if not _KEY.match(key):
+        raise validation("idempotencyKey must be 1-128 printable characters without spaces", "idempotencyKey")
+    return key
+
+
+def check_card_number(card: str, *field: str) -> str:
+    if not _CARD.match(card):
+        raise validation("cardNumber must be 4-32 letters, digits or dashes", *(field or ("cardNumber",)))
+    return card
+
+
+def check_points(points: int, *field: str) -> int:
+    if points <= 0:
+        raise validation("points must be greater than zero", *(field or ("points",)))
+    if points > MAX_POINTS:
+        raise validation(f"points must not exceed {MAX_POINTS}", *(field or ("points",)))
+    return points
+
+
+def check_text(value: str | None, name: str) -> str | None:
+    if value is not None and len(value) > _MAX_TEXT:
+        raise validation(f"{name} must be at most {_MAX_TEXT} characters", name)
+    return value
+
+
+def request_hash(operation: str, payload: dict[str, Any]) -> str:
+    """Fingerprint of what was asked, to tell a replay from a reused key."""
+    canonical = json.dumps([operation, payload], sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class EarnRequest:
+    idempotency_key: str
+    card_number: str
+    purchase_minor: int
+    points: int
+    explanation: list[str]
+    receipt_ref: str | None
+    occurred_at: datetime | None
+    basket: list[dict[str, Any]] | None
+
+
+def _accepted(posting: Posting) -> Posting:
+    if posting.outcome in ("POSTED", "REPLAYED"):
+        return posting
+    raise DomainError(ErrorCode(posting.outcome), _REFUSALS[posting.outcome])
+
+
+class LedgerService:
+    def __init__(self, gateway: PostingGateway) -> None:
+        self._gateway = gateway
+
+    async def earn(self, partner_id: uuid.UUID, request: EarnRequest) -> Posting:
+        fingerprint = request_hash(
+            "earn",
+            {
+                "card": request.card_number,
+                "amount": request.purchase_minor,
+                "receipt": request.receipt_ref,
+                "occurredAt": request.occurred_at.isoformat() if request.occurred_at else None,
+                "basket": request.basket,
+            },
+        )
+        return _accepted(
+            await self._gateway.earn(
+                partner_id=partner_id,
+                key=request.idempotency_key,
+                hash=fingerprint,
+                card=request.card_number,
+                purchase_minor=request.purchase_minor,
+                points=request.points,
+                explanation=request.explanation,
+                receipt_ref=request.receipt_ref,
+                occurred_at=request.occurred_at,
+            )
+        )
+
+    async def redeem(
+        self,
+        partner_id: uuid.UUID,
+        *,
+        idempotency_key: str,
+        card_number: str,
+        points: int,
+        receipt_ref: str | None,
+    ) -> Posting:
+        check_idempotency_key(idempotency_key)
+        check_card_number(card_number)
+        check_points(points)
+        check_text(receipt_ref, "receiptRef")
+        fingerprint = request_hash("redeem", {"card": card_number, "points": points, "receipt": receipt_ref})
+        return _accepted(
+            await self._gateway.redeem(
+                partner_id=partner_id,
+                key=idempotency_key,
+                hash=fingerprint,
+                card=card_number,
+                points=points,
+                receipt_ref=receipt_ref,
+            )
+        )
+
+    async def reverse(
+        self,
+        coalition_id: uuid.UUID,
+        partner_id: uuid.UUID | None,
+        *,
+        idempotency_key: str,
+        transaction_id: uuid.UUID,
+        points: int | None,
+        reason: str | None,
+    ) -> Posting:
+        check_idempotency_key(idempotency_key)
+        if points is not None:
+            check_points(points)
+        check_text(reason, "reason")
+        fingerprint = request_hash("reverse", {"transaction": str(transaction_id), "points": points, "reason": reason})
+        return _accepted(
+            await self._gateway.reverse(
+                coalition_id=coalition_id,
+                partner_id=partner_id,
+                key=idempotency_key,
+                hash=fingerprint,
+                transaction_id=transaction_id,
+                points=points,
+                reason=reason,
+            )
+        )

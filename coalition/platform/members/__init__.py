@@ -1,0 +1,1 @@
+"""Members of a coalition: enrolment, cards, personal data."""

@@ -1,0 +1,57 @@
+"""Member data rules, no I/O."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import date
+
+from coalition.platform.errors import validation
+
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+_PHONE = re.compile(r"^\+[1-9][0-9]{6,14}$")
+
+
+def luhn_digit(digits: str) -> str:
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        value = int(char)
+        if position % 2 == 0:
+            value *= 2
+            if value > 9:
+                value -= 9
+        total += value
+    return str((10 - total % 10) % 10)
+
+
+def new_card_number() -> str:
+    """13 digits with a Luhn check digit, so a mistyped card is caught at the till."""
+    body = "8" + "".join(secrets.choice("0123456789") for _ in range(11))
+    return body + luhn_digit(body)
+
+
+def check_email(email: str | None) -> str | None:
+    if email is None:
+        return None
+    email = email.strip()
+    if len(email) > 254 or not _EMAIL.match(email):
+        raise validation("email is not a valid address", "email")
+    return email
+
+
+def check_phone(phone: str | None) -> str | None:
+    """E.164: a plus, the country code and the number, digits only."""
+    if phone is None:
+        return None
+    compact = re.sub(r"[\s().-]", "", phone)
+    if not _PHONE.match(compact):
+        raise validation("phone must be in international form, e.g. +31612345678", "phone")
+    return compact
+
+
+def check_birth_date(birth_date: date | None, today: date) -> date | None:
+    if birth_date is None:
+        return None
+    if birth_date > today or birth_date.year < today.year - 130:
+        raise validation("birth date is not plausible", "birthDate")
+    return birth_date

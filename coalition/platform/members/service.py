@@ -1,0 +1,99 @@
+"""Enrolment: idempotent per (partner, key), like every till request."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from sqlalchemy import select, text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import IntegrityError
+
+from coalition.platform.database import AsyncSession
+from coalition.platform.errors import DomainError, ErrorCode
+from coalition.platform.ledger.repository import create_wallet
+from coalition.platform.ledger.service import check_card_number, check_idempotency_key, request_hash
+from coalition.platform.ledger.tables import idempotency_keys
+from coalition.platform.members import repository, rules
+from coalition.platform.members.repository import MemberRecord
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    idempotency_key: str
+    card_number: str | None
+    email: str | None
+    phone: str | None
+    birth_date: date | None
+
+
+async def _replay(session: AsyncSession, scope_id: uuid.UUID, key: str, fingerprint: str) -> MemberRecord | None:
+    row = (
+        await session.execute(
+            select(idempotency_keys).where(idempotency_keys.c.scope_id == scope_id, idempotency_keys.c.key == key)
+        )
+    ).first()
+    if row is None:
+        return None
+    if row.request_hash != fingerprint or row.transaction_id is not None:
+        raise DomainError(
+            ErrorCode.IDEMPOTENCY_CONFLICT,
+            "this idempotency key was used for a different request",
+            ("idempotencyKey",),
+        )
+    return (await repository.members_by_ids(session, [row.member_id]))[0]
+
+
+async def enrol(
+    session: AsyncSession,
+    *,
+    coalition_id: uuid.UUID,
+    scope_id: uuid.UUID,
+    partner_id: uuid.UUID | None,
+    request: Enrolment,
+) -> MemberRecord:
+    """A new member with an empty wallet, or the one this key enrolled before."""
+    key = check_idempotency_key(request.idempotency_key)
+    card = check_card_number(request.card_number) if request.card_number else None
+    email = rules.check_email(request.email)
+    phone = rules.check_phone(request.phone)
+    birth_date = rules.check_birth_date(request.birth_date, datetime.now(UTC).date())
+    fingerprint = request_hash("enrol", {"card": card, "email": email, "phone": phone, "birthDate": birth_date})
+    replayed = await _replay(session, scope_id, key, fingerprint)
+    if replayed is not None:
+        return replayed
+
+    member_id = (await session.execute(text("SELECT coalition_uuid7()"))).scalar_one()
+    claimed = await session.execute(
+        insert(idempotency_keys)
+        .values(scope_id=scope_id, key=key, request_hash=fingerprint, member_id=member_id)
+        .on_conflict_do_nothing()
+        .returning(idempotency_keys.c.key)
+    )
+    if claimed.first() is None:
+        # A copy of this request committed while we were looking.
+        replayed = await _replay(session, scope_id, key, fingerprint)
+        assert replayed is not None
+        return replayed
+
+    if card is not None and await repository.member_by_card(session, coalition_id, card):
+        raise DomainError(ErrorCode.CONFLICT, "this card is already enrolled", ("cardNumber",))
+    if await repository.contact_taken(session, coalition_id, email, phone):
+        raise DomainError(ErrorCode.CONFLICT, "a member with this e-mail or phone is already enrolled")
+    try:
+        async with session.begin_nested():
+            member = await repository.insert_member(
+                session,
+                id=member_id,
+                coalition_id=coalition_id,
+                card_number=card or rules.new_card_number(),
+                email=email,
+                phone=phone,
+                birth_date=birth_date,
+                enrolled_by_partner_id=partner_id,
+            )
+            await create_wallet(session, member.id, coalition_id)
+    except IntegrityError as exc:
+        raise DomainError(ErrorCode.CONFLICT, "this member is already enrolled") from exc
+    return member

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    Text,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import UUID
+
+from coalition.platform.coalitions.tables import UUID7
+from coalition.platform.database import metadata
+
+members = Table(
+    "members",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True, server_default=UUID7),
+    Column("coalition_id", UUID(as_uuid=True), ForeignKey("coalitions.id"), nullable=False),
+    Column("card_number", String(32), nullable=False),
+    Column("email", Text, nullable=True),
+    Column("phone", String(32), nullable=True),
+    Column("birth_date", Date, nullable=True),
+    Column("status", String(16), nullable=False, server_default="ACTIVE"),
+    Column("enrolled_by_partner_id", UUID(as_uuid=True), ForeignKey("partners.id"), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("status IN ('ACTIVE', 'BLOCKED', 'ERASED')", name="status_known"),
+    Index("uq_members_card", "coalition_id", "card_number", unique=True),
+    Index(
+        "uq_members_email",
+        "coalition_id",
+        text("lower(email)"),
+        unique=True,
+        postgresql_where=text("email IS NOT NULL"),
+    ),
+    Index(
+        "uq_members_phone",
+        "coalition_id",
+        "phone",
+        unique=True,
+        postgresql_where=text("phone IS NOT NULL"),
+    ),
+)

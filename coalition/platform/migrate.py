@@ -1,0 +1,35 @@
+"""Running Alembic from the CLI and the tests."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+
+
+def alembic_config(database_url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(Path(str(files("coalition"))) / "migrations"))
+    config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    return config
+
+
+def upgrade(database_url: str, revision: str = "head") -> None:
+    command.upgrade(alembic_config(database_url), revision)
+
+
+def run_sql_file(name: str) -> None:
+    """Run one of ``migrations/sql/*.sql`` inside the current migration.
+
+    asyncpg prepares every statement and a prepared statement holds one
+    command, so a script of functions and triggers goes through the driver's
+    simple-query ``execute`` instead.
+    """
+    from alembic import op
+    from sqlalchemy.util import await_only
+
+    script = (Path(str(files("coalition"))) / "migrations" / "sql" / name).read_text()
+    driver_connection = op.get_bind().connection.driver_connection
+    await_only(driver_connection.execute(script))  # type: ignore[union-attr]

@@ -1,0 +1,37 @@
+"""Configuration from the environment (prefix ``COALITION_``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="COALITION_", extra="ignore")
+
+    database_url: str | None = Field(
+        default=None,
+        description="PostgreSQL URL. Unset: an embedded server under data_dir is used.",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="Redis URL. Unset: an embedded Valkey server under data_dir is used.",
+    )
+    data_dir: Path = Field(default=Path(".coalition"), description="Home of the embedded servers.")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    database_pool_size: int = 10
+    auth_cache_seconds: float = Field(
+        default=5.0,
+        description="How long a verified credential is trusted before it is looked up again; "
+        "a revocation made in another process takes effect within this time.",
+    )
+    graphql_max_depth: int = 12
+    graphql_max_aliases: int = 30
+    graphql_max_tokens: int = 5000
+
+    @property
+    def uses_embedded_servers(self) -> bool:
+        return self.database_url is None or self.redis_url is None
