@@ -106,6 +106,14 @@ def _serve(settings: Settings, host: str, port: int, banner: Callable[[], None] 
     asyncio.run(run())
 
 
+@main.command("export-schema")
+def export_schema() -> None:
+    """Print the GraphQL schema (SDL), as checked in as schema.graphql."""
+    from coalition.graphql.schema import create_schema
+
+    click.echo(create_schema().as_str())
+
+
 @main.group()
 def db() -> None:
     """Database schema."""

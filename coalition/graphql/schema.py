@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.exceptions import StrawberryInputCoercionError
 from strawberry.extensions import (
     MaskErrors,
     MaxAliasesLimiter,
@@ -24,7 +25,7 @@ Mutation = merge_types("Mutation", (PartnerMutations, MemberMutations, LedgerMut
 def _is_unexpected(error: GraphQLError) -> bool:
     """Refusals and malformed queries are shown; bugs and outages are masked."""
     original = error.original_error
-    return original is not None and not isinstance(original, DomainError)
+    return original is not None and not isinstance(original, DomainError | StrawberryInputCoercionError)
 
 
 def create_schema(*, max_depth: int = 12, max_aliases: int = 30, max_tokens: int = 5000) -> strawberry.Schema:

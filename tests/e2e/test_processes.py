@@ -1,0 +1,188 @@
+"""The `coalition` command as a user runs it: real processes, real servers."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import psutil
+import pytest
+from sqlalchemy import text
+
+from coalition.platform.embedded import EmbeddedServers
+
+
+def coalition(*args: str, env: dict[str, str], check: bool = True) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "coalition", *args], env=env, capture_output=True, text=True, check=check, timeout=120
+    )
+
+
+@pytest.fixture
+def env(settings) -> dict[str, str]:
+    return {
+        **os.environ,
+        "COALITION_DATABASE_URL": settings.database_url,
+        "COALITION_REDIS_URL": settings.redis_url,
+    }
+
+
+def test_admin_commands_print_json_and_the_tokens_work(env) -> None:
+    slug = f"cli-{os.getpid()}-{time.monotonic_ns() % 100000}"
+    created = json.loads(
+        coalition(
+            "admin", "create-coalition", "--slug", slug, "--name", "Stadshart", "--currency", "EUR",
+            "--point-value", "0.01", "--timezone", "Europe/Amsterdam", "--points-name", "Stadspunten",
+            "--pending-days", "0", "--expiry-months", "24", "--json", env=env,
+        ).stdout
+    )  # fmt: skip
+    assert created["slug"] == slug
+    assert created["operatorToken"].startswith("coal_op_")
+    again = coalition(
+        "admin", "create-coalition", "--slug", slug, "--name", "x", "--currency", "EUR",
+        "--point-value", "0.01", "--timezone", "Europe/Amsterdam", env=env, check=False,
+    )  # fmt: skip
+    assert again.returncode == 2
+    assert "CONFLICT" in again.stderr
+    bad = coalition(
+        "admin", "create-coalition", "--slug", "x-" + slug, "--name", "x", "--currency", "XXY",
+        "--point-value", "0.01", "--timezone", "Europe/Amsterdam", env=env, check=False,
+    )  # fmt: skip
+    assert bad.returncode == 2
+    assert "VALIDATION" in bad.stderr
+
+    operator = json.loads(coalition("admin", "operator-token", "--coalition", slug, "--json", env=env).stdout)
+    assert operator["token"].startswith("coal_op_")
+    partner = json.loads(
+        coalition("admin", "create-partner", "--coalition", slug, "--name", "Bakery", "--earn-rate", "1",
+                  "--activate", "--json", env=env).stdout
+    )  # fmt: skip
+    assert partner["status"] == "ACTIVE"
+    verified = coalition("ledger", "verify", "--coalition", slug, env=env)
+    assert "all invariants hold" in verified.stdout
+
+
+async def test_ledger_verify_names_each_violation(env, town) -> None:
+    shop, _ = await town.partner()
+    member_id, card = await town.member(shop)
+    earned = await town.earn(shop, card, "10")
+    slug = await _slug(town)
+    assert coalition("ledger", "verify", "--coalition", slug, env=env).returncode == 0
+    async with town.engine.begin() as c:
+        # Corrupt the ledger the way only a superuser bypassing the triggers could.
+        await c.execute(text("SET session_replication_role = replica"))
+        await c.execute(
+            text("INSERT INTO ledger_entries VALUES (:m, :t, 3, true, NULL, 7)"),
+            {"m": member_id, "t": earned.transaction_id},
+        )
+        await c.execute(text("SET session_replication_role = origin"))
+    failed = coalition("ledger", "verify", "--coalition", slug, env=env, check=False)
+    assert failed.returncode == 1
+    assert f"invariant 1 entries sum to zero: {earned.transaction_id}: entries sum to 7" in failed.stdout
+    assert f"invariant 2 wallet balance equals its entries and its lots: {member_id}" in failed.stdout
+
+
+async def _slug(town) -> str:
+    async with town.engine.connect() as c:
+        return (
+            await c.execute(text("SELECT slug FROM coalitions WHERE id = :i"), {"i": town.coalition_id})
+        ).scalar_one()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_ready(url: str, process: subprocess.Popen[bytes]) -> dict:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "server exited"
+        try:
+            answer = httpx.get(url, timeout=1)
+            if answer.status_code == 200:
+                return answer.json()
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError("server never became ready")
+
+
+def test_serve_uses_the_configured_servers_and_starts_none(env, tmp_path) -> None:
+    port = _free_port()
+    env = {**env, "COALITION_DATA_DIR": str(tmp_path / "unused")}
+    process = subprocess.Popen([sys.executable, "-m", "coalition", "serve", "--port", str(port)], env=env)
+    try:
+        assert _wait_ready(f"http://127.0.0.1:{port}/health/ready", process) == {"database": "ok", "redis": "ok"}
+        assert not (tmp_path / "unused").exists()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+
+
+def test_embedded_servers_are_shared_and_stopped_by_the_last_user(tmp_path) -> None:
+    folder = Path("/tmp") / f"cs{os.getpid()}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COALITION_")}
+    env["COALITION_DATA_DIR"] = str(folder)
+    port = _free_port()
+    first = subprocess.Popen([sys.executable, "-m", "coalition", "serve", "--port", str(port)], env=env)
+    try:
+        assert _wait_ready(f"http://127.0.0.1:{port}/health/ready", first) == {"database": "ok", "redis": "ok"}
+        lease = json.loads((folder / "servers.json").read_text())
+        valkey_pid = lease["valkey"]["pid"]
+        postgres_pid = int((folder / "pg" / "postmaster.pid").read_text().split()[0])
+        # A second process joins the same servers rather than starting its own.
+        second = coalition("db", "upgrade", env=env)
+        assert "up to date" in second.stdout
+        assert json.loads((folder / "servers.json").read_text())["valkey"]["pid"] == valkey_pid
+        assert psutil.pid_exists(valkey_pid)
+        assert psutil.pid_exists(postgres_pid)
+    finally:
+        first.send_signal(signal.SIGTERM)
+        first.wait(timeout=30)
+    deadline = time.monotonic() + 15
+    while (psutil.pid_exists(valkey_pid) or psutil.pid_exists(postgres_pid)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not psutil.pid_exists(valkey_pid)
+    assert not psutil.pid_exists(postgres_pid)
+    assert json.loads((folder / "servers.json").read_text())["holders"] == []
+
+
+def test_a_crashed_holder_does_not_keep_the_servers_forever(tmp_path) -> None:
+    folder = Path("/tmp") / f"cc{os.getpid()}"
+    crashed = subprocess.run(
+        [sys.executable, "-c", (
+            "import os, pathlib; from coalition.platform.embedded import EmbeddedServers;"
+            f"EmbeddedServers(pathlib.Path('{folder}')).acquire(); os._exit(9)"
+        )],
+        timeout=60,
+    )  # fmt: skip
+    assert crashed.returncode == 9
+    servers = EmbeddedServers(folder)
+    servers.acquire()
+    lease = json.loads((folder / "servers.json").read_text())
+    assert lease["holders"] == [os.getpid()]  # the dead holder was pruned
+    servers.release()
+    assert not psutil.pid_exists(lease["valkey"]["pid"])
+
+
+async def test_readiness_reports_a_lost_redis(settings) -> None:
+    from litestar.testing import AsyncTestClient
+
+    from coalition.app import create_app
+
+    broken = settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{_free_port()}/0"})
+    async with AsyncTestClient(create_app(broken)) as client:
+        answer = await client.get("/health/ready")
+        assert answer.status_code == 503
+        assert answer.json()["database"] == "ok"
+        assert answer.json()["redis"].startswith("unavailable")
+        assert (await client.get("/health/live")).status_code == 200

@@ -1,0 +1,198 @@
+"""Random sequences of enrol / earn / redeem / reverse across partners and
+members keep every invariant, agree step by step with the ledger's rules
+(platform/ledger/rules.py), and ``ledger verify`` agrees."""
+
+import asyncio
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+from sqlalchemy import select
+
+from coalition.platform.errors import DomainError, ErrorCode
+from coalition.platform.ledger import rules
+from coalition.platform.ledger.tables import lot_consumptions, lots
+from coalition.platform.ledger.verify import verify
+from tests.conftest import Town
+
+
+@dataclass
+class ModelMember:
+    card: str
+    lots: dict[uuid.UUID, rules.Lot] = field(default_factory=dict)
+    # transaction id -> (kind, points, partner, lot consumed in order)
+    postings: dict[uuid.UUID, tuple[str, int, uuid.UUID, list[tuple[rules.Lot, int]]]] = field(default_factory=dict)
+    reversed: dict[uuid.UUID, int] = field(default_factory=dict)
+
+
+class LedgerMachine(RuleBasedStateMachine):
+    """Drives the real ledger on one event loop and mirrors it in the pure model."""
+
+    loop: asyncio.AbstractEventLoop
+    engine = None
+    ledger = None
+    setups = None
+
+    def run(self, coroutine):
+        return self.loop.run_until_complete(coroutine)
+
+    @initialize()
+    def start(self) -> None:
+        self.town = self.run(Town(self.engine, self.ledger, self.setups).create(expiry_months=None))
+        self.partners = [self.run(self.town.partner(f"P{i}", rate))[0] for i, rate in enumerate(["1", "2.5", "0.5"])]
+        self.members: list[ModelMember] = []
+
+    async def _lots_of(self, member_id):
+        async with self.town.engine.connect() as c:
+            rows = await c.execute(select(lots).where(lots.c.member_id == member_id))
+            return {
+                r.id: rules.Lot(r.id, r.points, r.remaining, r.available_at, r.expires_at, r.issuer_partner_id)
+                for r in rows
+            }
+
+    @rule(partner=st.integers(0, 2))
+    def enrol(self, partner: int) -> None:
+        _, card = self.run(self.town.member(self.partners[partner]))
+        self.members.append(ModelMember(card=card))
+
+    @precondition(lambda self: self.members)
+    @rule(data=st.data(), amount=st.decimals(min_value=Decimal("0.01"), max_value=Decimal("500"), places=2))
+    def earn(self, data, amount: Decimal) -> None:
+        index = data.draw(st.integers(0, len(self.members) - 1))
+        partner = data.draw(st.sampled_from(self.partners))
+        member = self.members[index]
+        posting = self.run(self.town.earn(partner, member.card, str(amount)))
+        before = set(member.lots)
+        member.lots = self.run(self._lots_of(posting.member_id))
+        new = [member.lots[i] for i in set(member.lots) - before]
+        assert len(new) == (1 if posting.points > 0 else 0)
+        member.postings[posting.transaction_id] = ("EARN", posting.points, partner, [(lot, lot.points) for lot in new])
+        self._check_figures(member, posting)
+
+    @precondition(lambda self: self.members)
+    @rule(data=st.data(), points=st.integers(1, 600))
+    def redeem(self, data, points: int) -> None:
+        member = self.members[data.draw(st.integers(0, len(self.members) - 1))]
+        partner = data.draw(st.sampled_from(self.partners))
+        now = datetime.now(UTC)
+        try:
+            expected = rules.allocate_redemption(list(member.lots.values()), points, now)
+        except rules.InsufficientPoints:
+            expected = None
+        try:
+            posting = self.run(self.town.redeem(partner, member.card, points))
+        except DomainError as refused:
+            assert refused.code == ErrorCode.INSUFFICIENT_POINTS
+            assert expected is None
+            return
+        assert expected is not None
+        actual = self.run(self._consumed(posting.transaction_id))
+        assert actual == [(lot.id, take) for lot, take in expected]
+        rules.consume(member.lots, expected)
+        member.postings[posting.transaction_id] = ("REDEEM", -points, partner, expected)
+        self._check_figures(member, posting)
+
+    async def _consumed(self, transaction_id):
+        async with self.town.engine.connect() as c:
+            rows = await c.execute(
+                select(lot_consumptions.c.lot_id, lot_consumptions.c.points, lots.c.expires_at, lots.c.available_at)
+                .join(
+                    lots, (lots.c.id == lot_consumptions.c.lot_id) & (lots.c.member_id == lot_consumptions.c.member_id)
+                )
+                .where(lot_consumptions.c.transaction_id == transaction_id)
+            )
+            found = list(rows)
+        by_id = {r.lot_id: r for r in found}
+        ordered = sorted(found, key=lambda r: rules.fifo_key(rules.Lot(r.lot_id, 0, 0, r.available_at, r.expires_at)))
+        return [(r.lot_id, by_id[r.lot_id].points) for r in ordered]
+
+    @precondition(lambda self: any(m.postings for m in self.members))
+    @rule(data=st.data(), whole=st.booleans(), share=st.integers(1, 100))
+    def reverse(self, data, whole: bool, share: int) -> None:
+        member = data.draw(st.sampled_from([m for m in self.members if m.postings]))
+        transaction_id = data.draw(st.sampled_from(sorted(member.postings)))
+        kind, points, partner, consumed = member.postings[transaction_id]
+        open_points = rules.reversible(points, member.reversed.get(transaction_id, 0))
+        requested = None if whole else max(1, abs(points) * share // 100)
+        if kind == "EARN":
+            lot_remaining = member.lots[consumed[0][0].id].remaining if consumed else 0
+            if open_points <= 0 or (requested or 0) > open_points:
+                expected_error, expected = ErrorCode.ALREADY_REVERSED, 0
+            else:
+                expected = rules.earn_clawback(requested, open_points, lot_remaining)
+                expected_error = None if expected else ErrorCode.INSUFFICIENT_POINTS
+        else:
+            want = open_points if requested is None else requested
+            expected_error = ErrorCode.ALREADY_REVERSED if open_points <= 0 or want > open_points else None
+            expected = want
+        try:
+            posting = self.run(self.town.reverse(partner, transaction_id, requested))
+        except DomainError as refused:
+            assert refused.code == expected_error
+            return
+        assert expected_error is None
+        assert abs(posting.points) == expected
+        member.reversed[transaction_id] = member.reversed.get(transaction_id, 0) + expected
+        if kind == "REDEEM":
+            plan = rules.restoration_plan(self._net_consumed(member, transaction_id), expected)
+            for lot, take in plan:
+                member.lots[lot.id] = rules.Lot(**{**lot.__dict__, "remaining": member.lots[lot.id].remaining + take})
+            member.postings[transaction_id] = (kind, points, partner, self._after_restore(consumed, plan))
+        member.lots = self.run(self._lots_of(posting.member_id))
+        self._check_figures(member, posting)
+
+    @staticmethod
+    def _net_consumed(member, transaction_id):
+        return member.postings[transaction_id][3]
+
+    @staticmethod
+    def _after_restore(consumed, plan):
+        restored = {lot.id: take for lot, take in plan}
+        return [(lot, take - restored.get(lot.id, 0)) for lot, take in consumed]
+
+    def _check_figures(self, member: ModelMember, posting) -> None:
+        figures = rules.wallet_figures(list(member.lots.values()), datetime.now(UTC))
+        assert (posting.balance, posting.available, posting.pending) == (
+            figures.balance,
+            figures.available,
+            figures.pending,
+        )
+
+    @invariant()
+    def ledger_is_sound(self) -> None:
+        if not hasattr(self, "town"):
+            return
+
+        async def check():
+            async with self.town.engine.connect() as c:
+                return await verify(c, self.town.coalition_id)
+
+        assert self.run(check()) == []
+
+
+@pytest.fixture(scope="session")
+async def session_loop() -> asyncio.AbstractEventLoop:
+    return asyncio.get_running_loop()
+
+
+def test_random_postings_keep_every_invariant(session_loop, engine, ledger, till_setups) -> None:
+    # Hypothesis drives the machine synchronously; the engine's connections
+    # belong to the session's event loop, so every step runs on that loop.
+    loop = session_loop
+
+    class Machine(LedgerMachine):
+        pass
+
+    Machine.loop = loop
+    Machine.engine = engine
+    Machine.ledger = ledger
+    Machine.setups = till_setups
+    Machine.TestCase.settings = settings(
+        max_examples=25, stateful_step_count=30, deadline=None, suppress_health_check=list(HealthCheck)
+    )
+    Machine.TestCase().runTest()
