@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, Literal
 
 from litestar import Litestar, Request, get
 from litestar.datastructures import State
 from litestar.exceptions import NotAuthorizedException
+from litestar.middleware.logging import LoggingMiddlewareConfig
+from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.plugins.structlog import StructlogConfig, StructlogPlugin
 from litestar.response import Response
 from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
 from redis.asyncio import Redis
@@ -23,6 +26,9 @@ from coalition.platform.database import create_engine, create_sessionmaker
 from coalition.platform.ledger.repository import PostingGateway
 from coalition.platform.ledger.service import LedgerService
 from coalition.platform.settings import Settings
+
+_REQUEST_LOG_FIELDS: tuple[Literal["path", "method"], ...] = ("path", "method")
+_RESPONSE_LOG_FIELDS: tuple[Literal["status_code"], ...] = ("status_code",)
 
 
 def _bearer(request: Request[Any, Any, Any]) -> str | None:
@@ -102,4 +108,18 @@ def create_app(settings: Settings) -> Litestar:
         allow_queries_via_get=False,
     )
     controller.include_in_schema = False
-    return Litestar(route_handlers=[controller, live, ready], lifespan=[lifespan], debug=False)
+    metrics = PrometheusConfig(app_name="coalition", prefix="coalition", group_path=True, exclude=["/metrics"])
+    logs = StructlogConfig(
+        middleware_logging_config=LoggingMiddlewareConfig(
+            # Paths and outcomes only: bodies carry members' personal data.
+            request_log_fields=_REQUEST_LOG_FIELDS,
+            response_log_fields=_RESPONSE_LOG_FIELDS,
+        )
+    )
+    return Litestar(
+        route_handlers=[controller, live, ready, PrometheusController],
+        lifespan=[lifespan],
+        middleware=[metrics.middleware],
+        plugins=[StructlogPlugin(logs)],
+        debug=False,
+    )

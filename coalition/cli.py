@@ -92,7 +92,8 @@ def _serve(settings: Settings, host: str, port: int, banner: Callable[[], None] 
 
     from coalition.app import create_app
 
-    config = uvicorn.Config(create_app(settings), host=host, port=port, log_level="info")
+    # The app logs each request itself, structured; uvicorn's access log would say it twice.
+    config = uvicorn.Config(create_app(settings), host=host, port=port, log_level="info", access_log=False)
     server = uvicorn.Server(config)
 
     async def run() -> None:

