@@ -21,6 +21,7 @@ from strawberry.litestar import make_graphql_controller
 from coalition.graphql.context import Context, Services
 from coalition.graphql.schema import create_schema
 from coalition.partners.service import TillSetups
+from coalition.platform.auth.revocations import listening
 from coalition.platform.auth.service import Authenticator
 from coalition.platform.database import create_engine, create_sessionmaker
 from coalition.platform.ledger.repository import PostingGateway
@@ -63,7 +64,7 @@ async def ready(state: State) -> Response[dict[str, str]]:
     except Exception as exc:  # noqa: BLE001 - readiness reports, never raises
         checks["database"] = f"unavailable: {type(exc).__name__}"
     try:
-        await state.redis.ping()
+        await state.services.redis.ping()
         checks["redis"] = "ok"
     except Exception as exc:  # noqa: BLE001
         checks["redis"] = f"unavailable: {type(exc).__name__}"
@@ -81,16 +82,18 @@ def create_app(settings: Settings) -> Litestar:
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         engine = create_engine(database_url, pool_size=settings.database_pool_size)
         redis = Redis.from_url(redis_url)
-        app.state.redis = redis
-        app.state.services = Services(
+        services = Services(
             engine=engine,
+            redis=redis,
             sessions=create_sessionmaker(engine),
             authenticator=Authenticator(engine, ttl=settings.auth_cache_seconds),
             ledger=LedgerService(PostingGateway(engine)),
             till_setups=TillSetups(engine),
         )
+        app.state.services = services
         try:
-            yield
+            async with listening(redis, services.authenticator):
+                yield
         finally:
             await redis.aclose()
             await engine.dispose()

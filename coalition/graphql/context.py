@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
+from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker
 from strawberry.dataloader import DataLoader
 from strawberry.litestar import BaseContext
@@ -34,6 +35,7 @@ class Services:
     """Built once per application, shared by every request."""
 
     engine: AsyncEngine
+    redis: Redis
     sessions: async_sessionmaker[AsyncSession]
     authenticator: Authenticator
     ledger: LedgerService

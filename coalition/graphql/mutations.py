@@ -32,6 +32,7 @@ from coalition.partners import service as partners
 from coalition.partners.service import BasketLine
 from coalition.platform.audit.service import record as audit
 from coalition.platform.auth import service as auth
+from coalition.platform.auth.revocations import announce
 from coalition.platform.auth.tokens import CredentialKind
 from coalition.platform.auth.tokens import PartnerRole as Role
 from coalition.platform.errors import DomainError, ErrorCode
@@ -185,6 +186,7 @@ class PartnerMutations:
                 action="credential.revoke", subject_id=credential_id,
             )  # fmt: skip
         info.context.services.authenticator.forget_all()
+        await announce(info.context.services.redis)
         return RevokePayload(revoked=True)
 
 

@@ -233,3 +233,40 @@ def test_the_readme_demo_command_serves_a_seeded_town(tmp_path) -> None:
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)
+
+
+async def test_a_revocation_reaches_every_api_process_at_once(settings, scene) -> None:
+    """Two API processes trusting verified keys for five minutes: a key revoked
+    through one is refused by the other straight away (Redis broadcast)."""
+    import asyncio
+
+    from litestar.testing import AsyncTestClient
+
+    from coalition.app import create_app
+
+    trusting = settings.model_copy(update={"auth_cache_seconds": 300})
+    query = {"query": "{ coalition { name } }"}
+    async with AsyncTestClient(create_app(trusting)) as first, AsyncTestClient(create_app(trusting)) as second:
+        made = await first.post(
+            "/graphql",
+            json={"query": "mutation { createApiKey(role: POS) { id apiKey } }"},
+            headers={"Authorization": f"Bearer {scene.manager_a}"},
+        )
+        key = made.json()["data"]["createApiKey"]
+        till = {"Authorization": f"Bearer {key['apiKey']}"}
+        assert (await second.post("/graphql", json=query, headers=till)).status_code == 200  # now remembered
+        revoked = await first.post(
+            "/graphql",
+            json={
+                "query": "mutation($id: ID!) { revokeCredential(id: $id) { revoked } }",
+                "variables": {"id": key["id"]},
+            },
+            headers={"Authorization": f"Bearer {scene.operator}"},
+        )
+        assert revoked.json()["data"]["revokeCredential"]["revoked"] is True
+        for _ in range(50):
+            if (await second.post("/graphql", json=query, headers=till)).status_code == 401:
+                break
+            await asyncio.sleep(0.1)
+        else:
+            raise AssertionError("the other process still accepts the revoked key")
