@@ -23,6 +23,7 @@ from coalition.graphql.schema import create_schema
 from coalition.partners.service import TillSetups
 from coalition.platform.auth.revocations import listening
 from coalition.platform.auth.service import Authenticator
+from coalition.platform.coalitions.service import CoalitionDirectory
 from coalition.platform.database import create_engine, create_sessionmaker
 from coalition.platform.ledger.repository import PostingGateway
 from coalition.platform.ledger.service import LedgerService
@@ -89,6 +90,7 @@ def create_app(settings: Settings) -> Litestar:
             authenticator=Authenticator(engine, ttl=settings.auth_cache_seconds),
             ledger=LedgerService(PostingGateway(engine)),
             till_setups=TillSetups(engine),
+            coalitions=CoalitionDirectory(engine),
         )
         app.state.services = services
         try:

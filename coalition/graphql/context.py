@@ -17,6 +17,7 @@ from coalition.partners.service import TillSetups
 from coalition.platform.auth.service import Authenticator, Principal
 from coalition.platform.coalitions import repository as coalitions
 from coalition.platform.coalitions.repository import CoalitionRecord, PartnerRecord
+from coalition.platform.coalitions.service import CoalitionDirectory
 from coalition.platform.database import AsyncSession
 from coalition.platform.ledger import repository as ledger
 from coalition.platform.ledger.repository import TransactionRecord
@@ -40,6 +41,7 @@ class Services:
     authenticator: Authenticator
     ledger: LedgerService
     till_setups: TillSetups
+    coalitions: CoalitionDirectory
 
 
 def _loader(
@@ -83,7 +85,6 @@ class Context(BaseContext, kw_only=True):
     transactions: DataLoader[uuid.UUID, TransactionRecord | None]
     wallets: DataLoader[uuid.UUID, tuple[int, int, int] | None]
     expiring: DataLoader[uuid.UUID, list[tuple[int, datetime]] | None]
-    coalition_record: CoalitionRecord | None = None
 
     @classmethod
     def create(cls, services: Services, principal: Principal) -> Context:
@@ -99,10 +100,5 @@ class Context(BaseContext, kw_only=True):
         )
 
     async def coalition(self) -> CoalitionRecord:
-        """The caller's coalition, read once per request."""
-        if self.coalition_record is None:
-            async with self.services.engine.connect() as connection:
-                found = await coalitions.coalition_by_id(connection, self.principal.coalition_id)
-            assert found is not None
-            self.coalition_record = found
-        return self.coalition_record
+        """The caller's coalition."""
+        return await self.services.coalitions.get(self.principal.coalition_id)

@@ -187,3 +187,26 @@ async def test_metrics_count_graphql_requests(scene, gql, client) -> None:
     answer = await client.get("/metrics")
     assert answer.status_code == 200
     assert 'coalition_requests_total{app_name="coalition",method="POST",path="/graphql"' in answer.text
+
+
+async def test_expired_credentials_are_refused(scene, gql) -> None:
+    from sqlalchemy import text
+
+    from coalition.platform.auth.tokens import token_hash
+
+    assert (await gql(scene.member_token_a, "{ me { id } }"))["_status"] == 200
+    async with scene.town.engine.begin() as c:
+        await c.execute(
+            text("UPDATE credentials SET expires_at = now() WHERE token_hash = :h"),
+            {"h": token_hash(scene.member_token_a)},
+        )
+    assert (await gql(scene.member_token_a, "{ me { id } }"))["_status"] == 401
+
+
+async def test_a_terminated_partners_keys_stop_working(scene, gql) -> None:
+    from sqlalchemy import text
+
+    async with scene.town.engine.begin() as c:
+        await c.execute(text("UPDATE partners SET status = 'TERMINATED' WHERE id = :p"), {"p": scene.shop_b})
+    assert (await gql(scene.manager_b, "{ coalition { name } }"))["_status"] == 401
+    assert (await gql(scene.manager_a, "{ coalition { name } }"))["_status"] == 200

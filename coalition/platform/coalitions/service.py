@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from cachetools import TTLCache
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from coalition.platform.auth import service as auth
 from coalition.platform.auth.tokens import CredentialKind
@@ -110,3 +114,22 @@ async def change_partner_status(
         raise DomainError(ErrorCode.CONFLICT, f"a {before.status.lower()} partner cannot become {status.lower()}")
     after = await repository.set_partner_status(connection, partner_id, status, reason)
     return before, after
+
+
+class CoalitionDirectory:
+    """Coalition settings kept in memory (they change rarely), so answering a
+    posting needs no lookup of its currency; reloaded after ``ttl`` seconds."""
+
+    def __init__(self, engine: AsyncEngine, ttl: float = 30.0) -> None:
+        self._engine = engine
+        self._cache: TTLCache[uuid.UUID, CoalitionRecord] = TTLCache(maxsize=1_000, ttl=ttl, timer=time.monotonic)
+
+    async def get(self, coalition_id: uuid.UUID) -> CoalitionRecord:
+        found = self._cache.get(coalition_id)
+        if found is None:
+            async with self._engine.connect() as connection:
+                found = await repository.coalition_by_id(connection, coalition_id)
+            if found is None:
+                raise DomainError(ErrorCode.NOT_FOUND, "no such coalition")
+            self._cache[coalition_id] = found
+        return found
