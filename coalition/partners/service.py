@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from cachetools import TTLCache
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 from sqlalchemy import select
@@ -22,6 +20,7 @@ from coalition.platform.audit.service import record as audit
 from coalition.platform.auth import service as auth
 from coalition.platform.auth.service import Principal
 from coalition.platform.auth.tokens import CredentialKind, PartnerRole
+from coalition.platform.caching import Remembered
 from coalition.platform.coalitions import repository as coalitions
 from coalition.platform.coalitions.repository import PartnerRecord
 from coalition.platform.coalitions.service import change_partner_status
@@ -158,12 +157,12 @@ class TillSetups:
 
     def __init__(self, engine: AsyncEngine, ttl: float = 30.0) -> None:
         self._engine = engine
-        self._cache: TTLCache[uuid.UUID, TillSetup] = TTLCache(maxsize=10_000, ttl=ttl, timer=time.monotonic)
+        self._setups: Remembered[uuid.UUID, TillSetup] = Remembered(self._load, ttl=ttl)
 
     async def get(self, partner_id: uuid.UUID) -> TillSetup:
-        found = self._cache.get(partner_id)
-        if found is not None:
-            return found
+        return await self._setups.get(partner_id)
+
+    async def _load(self, partner_id: uuid.UUID) -> TillSetup:
         query = (
             select(
                 partners.c.coalition_id,
@@ -179,12 +178,10 @@ class TillSetups:
         )
         async with self._engine.connect() as connection:
             row = (await connection.execute(query)).one()
-        setup = TillSetup(row.coalition_id, row.currency, Programme(row.earn_rate_per_unit))
-        self._cache[partner_id] = setup
-        return setup
+        return TillSetup(row.coalition_id, row.currency, Programme(row.earn_rate_per_unit))
 
     def forget(self, partner_id: uuid.UUID) -> None:
-        self._cache.pop(partner_id, None)
+        self._setups.forget(partner_id)
 
 
 @dataclass(frozen=True)

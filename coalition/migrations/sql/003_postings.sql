@@ -101,6 +101,30 @@ LANGUAGE sql STABLE AS $$
   SELECT (now() AT TIME ZONE timezone)::date FROM coalitions WHERE id = p_coalition_id
 $$;
 
+-- Who a till posting is for: the member with this card in the partner's
+-- coalition, or why the till cannot post for them (o_outcome not NULL).
+CREATE FUNCTION ledger_till_member(
+  p_partner_id uuid, p_card_number text,
+  OUT o_outcome text, OUT o_member_id uuid, OUT o_coalition_id uuid
+) LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  v_partner_status text;
+  v_member_status text;
+BEGIN
+  SELECT status, coalition_id INTO v_partner_status, o_coalition_id FROM partners WHERE id = p_partner_id;
+  IF v_partner_status IS DISTINCT FROM 'ACTIVE' THEN
+    o_outcome := 'PARTNER_NOT_ACTIVE';
+    RETURN;
+  END IF;
+  SELECT id, status INTO o_member_id, v_member_status FROM members
+   WHERE coalition_id = o_coalition_id AND card_number = p_card_number;
+  IF o_member_id IS NULL THEN
+    o_outcome := 'NOT_FOUND';
+  ELSIF v_member_status <> 'ACTIVE' THEN
+    o_outcome := 'MEMBER_NOT_ELIGIBLE';
+  END IF;
+END $$;
+
 CREATE FUNCTION ledger_earn(
   p_partner_id uuid, p_key text, p_hash text, p_card_number text,
   p_purchase_minor bigint, p_points bigint, p_explanation text[],
@@ -108,44 +132,37 @@ CREATE FUNCTION ledger_earn(
 ) RETURNS ledger_posting LANGUAGE plpgsql AS $$
 DECLARE
   r ledger_posting;
-  v_partner record;
-  v_member record;
+  v_till record;
+  v_coalition record;
   v_txn uuid := coalition_uuid7();
 BEGIN
   r := ledger_replay(p_partner_id, p_key, p_hash);
   IF r.outcome IS NOT NULL THEN RETURN r; END IF;
 
-  SELECT p.status, p.coalition_id, c.pending_days, c.expiry_months
-    INTO v_partner FROM partners p JOIN coalitions c ON c.id = p.coalition_id
-   WHERE p.id = p_partner_id;
-  IF v_partner.status IS DISTINCT FROM 'ACTIVE' THEN
-    RETURN ledger_refusal('PARTNER_NOT_ACTIVE', NULL);
-  END IF;
-  SELECT m.id, m.status INTO v_member FROM members m
-   WHERE m.coalition_id = v_partner.coalition_id AND m.card_number = p_card_number;
-  IF NOT FOUND THEN RETURN ledger_refusal('NOT_FOUND', NULL); END IF;
-  IF v_member.status <> 'ACTIVE' THEN RETURN ledger_refusal('MEMBER_NOT_ELIGIBLE', NULL); END IF;
+  v_till := ledger_till_member(p_partner_id, p_card_number);
+  IF v_till.o_outcome IS NOT NULL THEN RETURN ledger_refusal(v_till.o_outcome, NULL); END IF;
+  SELECT pending_days, expiry_months INTO v_coalition FROM coalitions WHERE id = v_till.o_coalition_id;
 
-  IF NOT ledger_claim_key(p_partner_id, p_key, p_hash, v_member.id, v_txn) THEN
+  IF NOT ledger_claim_key(p_partner_id, p_key, p_hash, v_till.o_member_id, v_txn) THEN
     RETURN ledger_replay(p_partner_id, p_key, p_hash);
   END IF;
 
   INSERT INTO ledger_transactions (member_id, id, coalition_id, partner_id, kind, points,
       business_date, occurred_at, purchase_minor, receipt_ref, explanation)
-  VALUES (v_member.id, v_txn, v_partner.coalition_id, p_partner_id, 'EARN', p_points,
-      ledger_business_date(v_partner.coalition_id), p_occurred_at, p_purchase_minor,
+  VALUES (v_till.o_member_id, v_txn, v_till.o_coalition_id, p_partner_id, 'EARN', p_points,
+      ledger_business_date(v_till.o_coalition_id), p_occurred_at, p_purchase_minor,
       p_receipt_ref, p_explanation);
   IF p_points > 0 THEN
     INSERT INTO ledger_entries (member_id, transaction_id, line, on_wallet, account_id, amount)
-    VALUES (v_member.id, v_txn, 1, true, NULL, p_points),
-           (v_member.id, v_txn, 2, false, ledger_partner_account(p_partner_id, 'ISSUED'), -p_points);
+    VALUES (v_till.o_member_id, v_txn, 1, true, NULL, p_points),
+           (v_till.o_member_id, v_txn, 2, false, ledger_partner_account(p_partner_id, 'ISSUED'), -p_points);
     INSERT INTO lots (member_id, id, coalition_id, transaction_id, issuer_partner_id, points,
         remaining, available_at, expires_at)
-    VALUES (v_member.id, coalition_uuid7(), v_partner.coalition_id, v_txn, p_partner_id, p_points,
-        p_points, now() + make_interval(days => v_partner.pending_days),
-        now() + make_interval(months => v_partner.expiry_months));
+    VALUES (v_till.o_member_id, coalition_uuid7(), v_till.o_coalition_id, v_txn, p_partner_id, p_points,
+        p_points, now() + make_interval(days => v_coalition.pending_days),
+        now() + make_interval(months => v_coalition.expiry_months));
   END IF;
-  RETURN ledger_result('POSTED', v_member.id, v_txn);
+  RETURN ledger_result('POSTED', v_till.o_member_id, v_txn);
 END $$;
 
 CREATE FUNCTION ledger_redeem(
@@ -154,8 +171,8 @@ CREATE FUNCTION ledger_redeem(
 ) RETURNS ledger_posting LANGUAGE plpgsql AS $$
 DECLARE
   r ledger_posting;
-  v_partner record;
-  v_member record;
+  v_till record;
+  v_member_id uuid;
   v_txn uuid := coalition_uuid7();
   v_date date;
   v_available bigint;
@@ -166,55 +183,50 @@ BEGIN
   r := ledger_replay(p_partner_id, p_key, p_hash);
   IF r.outcome IS NOT NULL THEN RETURN r; END IF;
 
-  SELECT p.status, p.coalition_id INTO v_partner FROM partners p WHERE p.id = p_partner_id;
-  IF v_partner.status IS DISTINCT FROM 'ACTIVE' THEN
-    RETURN ledger_refusal('PARTNER_NOT_ACTIVE', NULL);
-  END IF;
-  SELECT m.id, m.status INTO v_member FROM members m
-   WHERE m.coalition_id = v_partner.coalition_id AND m.card_number = p_card_number;
-  IF NOT FOUND THEN RETURN ledger_refusal('NOT_FOUND', NULL); END IF;
-  IF v_member.status <> 'ACTIVE' THEN RETURN ledger_refusal('MEMBER_NOT_ELIGIBLE', NULL); END IF;
+  v_till := ledger_till_member(p_partner_id, p_card_number);
+  IF v_till.o_outcome IS NOT NULL THEN RETURN ledger_refusal(v_till.o_outcome, NULL); END IF;
+  v_member_id := v_till.o_member_id;
 
   -- The wallet row is the one lock a posting takes. A duplicate of this very
   -- request may have committed while we waited for it: ask again.
-  PERFORM 1 FROM wallets WHERE member_id = v_member.id FOR UPDATE;
+  PERFORM 1 FROM wallets WHERE member_id = v_member_id FOR UPDATE;
   r := ledger_replay(p_partner_id, p_key, p_hash);
   IF r.outcome IS NOT NULL THEN RETURN r; END IF;
 
   SELECT coalesce(sum(remaining), 0) INTO v_available FROM lots
-   WHERE member_id = v_member.id AND remaining > 0 AND available_at <= now()
+   WHERE member_id = v_member_id AND remaining > 0 AND available_at <= now()
      AND (expires_at IS NULL OR expires_at > now());
   IF v_available < p_points THEN
-    RETURN ledger_refusal('INSUFFICIENT_POINTS', v_member.id);
+    RETURN ledger_refusal('INSUFFICIENT_POINTS', v_member_id);
   END IF;
-  IF NOT ledger_claim_key(p_partner_id, p_key, p_hash, v_member.id, v_txn) THEN
+  IF NOT ledger_claim_key(p_partner_id, p_key, p_hash, v_member_id, v_txn) THEN
     RETURN ledger_replay(p_partner_id, p_key, p_hash);
   END IF;
 
-  v_date := ledger_business_date(v_partner.coalition_id);
+  v_date := ledger_business_date(v_till.o_coalition_id);
   INSERT INTO ledger_transactions (member_id, id, coalition_id, partner_id, kind, points,
       business_date, receipt_ref)
-  VALUES (v_member.id, v_txn, v_partner.coalition_id, p_partner_id, 'REDEEM', -p_points,
+  VALUES (v_member_id, v_txn, v_till.o_coalition_id, p_partner_id, 'REDEEM', -p_points,
       v_date, p_receipt_ref);
   INSERT INTO ledger_entries (member_id, transaction_id, line, on_wallet, account_id, amount)
-  VALUES (v_member.id, v_txn, 1, true, NULL, -p_points),
-         (v_member.id, v_txn, 2, false, ledger_partner_account(p_partner_id, 'REDEEMED'), p_points);
+  VALUES (v_member_id, v_txn, 1, true, NULL, -p_points),
+         (v_member_id, v_txn, 2, false, ledger_partner_account(p_partner_id, 'REDEEMED'), p_points);
 
   -- FIFO by expiry: soonest-expiring first, then oldest available, then id.
   FOR v_lot IN
     SELECT id, remaining, issuer_partner_id FROM lots
-     WHERE member_id = v_member.id AND remaining > 0 AND available_at <= now()
+     WHERE member_id = v_member_id AND remaining > 0 AND available_at <= now()
        AND (expires_at IS NULL OR expires_at > now())
      ORDER BY expires_at NULLS LAST, available_at, id
   LOOP
     v_take := least(v_lot.remaining, v_left);
     INSERT INTO lot_consumptions (member_id, transaction_id, lot_id, issuer_partner_id, partner_id,
         business_date, kind, points)
-    VALUES (v_member.id, v_txn, v_lot.id, v_lot.issuer_partner_id, p_partner_id, v_date, 'REDEEM', v_take);
+    VALUES (v_member_id, v_txn, v_lot.id, v_lot.issuer_partner_id, p_partner_id, v_date, 'REDEEM', v_take);
     v_left := v_left - v_take;
     EXIT WHEN v_left = 0;
   END LOOP;
-  RETURN ledger_result('POSTED', v_member.id, v_txn);
+  RETURN ledger_result('POSTED', v_member_id, v_txn);
 END $$;
 
 -- Reverses an EARN (takes back what is left of its lot, up to the request)

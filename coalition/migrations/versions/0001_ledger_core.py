@@ -327,6 +327,7 @@ def downgrade() -> None:
         "ledger_earn",
         "ledger_business_date",
         "ledger_partner_account",
+        "ledger_till_member",
         "ledger_claim_key",
         "ledger_refusal",
         "ledger_replay",

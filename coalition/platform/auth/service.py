@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from cachetools import TTLCache
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from coalition.platform.auth.tables import credentials
 from coalition.platform.auth.tokens import CredentialKind, PartnerRole, new_token, token_hash
+from coalition.platform.caching import Remembered
 from coalition.platform.coalitions.tables import partners
 from coalition.platform.database import Executor
 from coalition.platform.members.tables import members
@@ -84,17 +83,16 @@ async def revoke(connection: Executor, credential_id: uuid.UUID, coalition_id: u
 class Authenticator:
     """Verifies bearer tokens, remembering a verified one for a few seconds so
     the till's hot path needs no lookup. Revocations in this process take effect
-    at once; in other processes within ``ttl`` seconds."""
+    at once, in others when Redis broadcasts them (or within ``ttl`` seconds)."""
 
     def __init__(self, engine: AsyncEngine, ttl: float) -> None:
         self._engine = engine
-        self._ttl = ttl
-        self._cache: TTLCache[bytes, Principal | None] = TTLCache(maxsize=100_000, ttl=ttl, timer=time.monotonic)
+        self._principals: Remembered[bytes, Principal | None] = Remembered(self._lookup, ttl=ttl, maxsize=100_000)
 
     async def authenticate(self, token: str) -> Principal | None:
-        digest = token_hash(token)
-        if self._ttl > 0 and digest in self._cache:
-            return self._cache[digest]
+        return await self._principals.get(token_hash(token))
+
+    async def _lookup(self, digest: bytes) -> Principal | None:
         now = datetime.now(UTC)
         query = (
             select(
@@ -121,22 +119,17 @@ class Authenticator:
         )
         async with self._engine.connect() as connection:
             row = (await connection.execute(query)).first()
-        principal = (
-            None
-            if row is None
-            else Principal(
-                credential_id=row.id,
-                kind=CredentialKind(row.kind),
-                coalition_id=row.coalition_id,
-                partner_id=row.partner_id,
-                role=PartnerRole(row.role) if row.role else None,
-                member_id=row.member_id,
-            )
+        if row is None:
+            return None
+        return Principal(
+            credential_id=row.id,
+            kind=CredentialKind(row.kind),
+            coalition_id=row.coalition_id,
+            partner_id=row.partner_id,
+            role=PartnerRole(row.role) if row.role else None,
+            member_id=row.member_id,
         )
-        if self._ttl > 0:
-            self._cache[digest] = principal
-        return principal
 
     def forget_all(self) -> None:
-        """Drop every remembered credential (after a revocation here)."""
-        self._cache.clear()
+        """Drop every remembered credential (after a revocation)."""
+        self._principals.forget_all()

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import re
-import time
 import uuid
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from cachetools import TTLCache
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from coalition.platform.auth import service as auth
 from coalition.platform.auth.tokens import CredentialKind
+from coalition.platform.caching import Remembered
 from coalition.platform.coalitions import repository
 from coalition.platform.coalitions.repository import CoalitionRecord, PartnerRecord
 from coalition.platform.database import Executor
@@ -122,14 +121,14 @@ class CoalitionDirectory:
 
     def __init__(self, engine: AsyncEngine, ttl: float = 30.0) -> None:
         self._engine = engine
-        self._cache: TTLCache[uuid.UUID, CoalitionRecord] = TTLCache(maxsize=1_000, ttl=ttl, timer=time.monotonic)
+        self._coalitions: Remembered[uuid.UUID, CoalitionRecord] = Remembered(self._load, ttl=ttl, maxsize=1_000)
 
     async def get(self, coalition_id: uuid.UUID) -> CoalitionRecord:
-        found = self._cache.get(coalition_id)
+        return await self._coalitions.get(coalition_id)
+
+    async def _load(self, coalition_id: uuid.UUID) -> CoalitionRecord:
+        async with self._engine.connect() as connection:
+            found = await repository.coalition_by_id(connection, coalition_id)
         if found is None:
-            async with self._engine.connect() as connection:
-                found = await repository.coalition_by_id(connection, coalition_id)
-            if found is None:
-                raise DomainError(ErrorCode.NOT_FOUND, "no such coalition")
-            self._cache[coalition_id] = found
+            raise DomainError(ErrorCode.NOT_FOUND, "no such coalition")
         return found
