@@ -37,7 +37,6 @@ from sqlalchemy.engine import make_url
 from coalition.partners import service as partners
 from coalition.platform import migrate
 from coalition.platform.auth.service import Principal
-from coalition.platform.auth.tokens import CredentialKind
 from coalition.platform.coalitions.service import create_coalition
 from coalition.platform.database import create_engine, create_sessionmaker
 from coalition.platform.embedded import resolved
@@ -85,7 +84,7 @@ async def seed(url: str, members: int) -> tuple[Any, list[uuid.UUID], list[str]]
         coalition, _ = await create_coalition(
             session, slug="bench", name="Bench", currency="EUR", point_value="0.01", timezone="Europe/Amsterdam"
         )
-        operator = Principal(credential_id=coalition.id, kind=CredentialKind.OPERATOR, coalition_id=coalition.id)
+        operator = Principal.local_operator(coalition.id, via="bench")
         shop_ids = []
         for n in range(10):
             shop, _ = await partners.create_partner(

@@ -234,12 +234,11 @@ def create_partner(slug: str, name: str, earn_rate: str, iban: str | None, activ
     """Create a partner and print its MANAGER API key."""
     from coalition.partners import service as partners
     from coalition.platform.auth.service import Principal
-    from coalition.platform.auth.tokens import CredentialKind
 
     async def work(settings: Settings) -> dict[str, Any]:
         async def use(session: Any) -> dict[str, Any]:
             coalition_id = await _coalition_id(session, slug)
-            cli = Principal(credential_id=coalition_id, kind=CredentialKind.OPERATOR, coalition_id=coalition_id)
+            cli = Principal.local_operator(coalition_id, via="coalition admin create-partner")
             partner, key = await partners.create_partner(
                 session, cli, name=name, earn_rate_per_unit=Decimal(earn_rate), iban=iban
             )

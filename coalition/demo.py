@@ -6,15 +6,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from coalition.partners import service as partners
 from coalition.platform.auth.service import Principal, issue
 from coalition.platform.auth.tokens import CredentialKind, PartnerRole
 from coalition.platform.coalitions.repository import coalition_by_slug
 from coalition.platform.coalitions.service import create_coalition
-from coalition.platform.database import create_engine, create_sessionmaker
+from coalition.platform.database import AsyncSession, create_engine, create_sessionmaker
 from coalition.platform.errors import DomainError
 from coalition.platform.ledger.repository import PostingGateway
 from coalition.platform.ledger.service import LedgerService
@@ -49,7 +52,7 @@ async def seed(settings: Settings, *, members: int, days: int) -> dict[str, str]
         await engine.dispose()
 
 
-async def _fresh_tokens(sessions, coalition_id) -> dict[str, str]:  # type: ignore[no-untyped-def]
+async def _fresh_tokens(sessions: async_sessionmaker[AsyncSession], coalition_id: uuid.UUID) -> dict[str, str]:
     from sqlalchemy import select
 
     from coalition.platform.coalitions.tables import partners as partners_table
@@ -90,14 +93,16 @@ async def _fresh_tokens(sessions, coalition_id) -> dict[str, str]:  # type: igno
     }
 
 
-async def _seed_new(engine, sessions, member_count: int, days: int) -> dict[str, str]:  # type: ignore[no-untyped-def]
+async def _seed_new(
+    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession], member_count: int, days: int
+) -> dict[str, str]:
     rng = random.Random(2026)
     async with sessions.begin() as session:
         coalition, _ = await create_coalition(
             session, slug=SLUG, name="Demo Town Shops", currency="EUR", point_value="0.01",
             timezone="Europe/Amsterdam", points_name="Town Points", pending_days=0, expiry_months=12,
         )  # fmt: skip
-        principal = Principal(credential_id=coalition.id, kind=CredentialKind.OPERATOR, coalition_id=coalition.id)
+        principal = Principal.local_operator(coalition.id, via="coalition demo")
         shops = []
         for name, rate, basket in SHOPS:
             partner, _ = await partners.create_partner(
@@ -122,7 +127,7 @@ async def _seed_new(engine, sessions, member_count: int, days: int) -> dict[str,
     setups = partners.TillSetups(engine)
     now = datetime.now(UTC)
 
-    async def shop_day(day: int, shop_id, basket) -> None:  # type: ignore[no-untyped-def]
+    async def shop_day(day: int, shop_id: uuid.UUID, basket: tuple[int, int]) -> None:
         for n in range(rng.randint(5, 15)):
             card = rng.choice(cards)
             when = now - timedelta(days=day, hours=rng.randint(0, 10))

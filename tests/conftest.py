@@ -22,7 +22,6 @@ from coalition.app import create_app
 from coalition.partners import service as partners
 from coalition.platform import migrate
 from coalition.platform.auth.service import Principal
-from coalition.platform.auth.tokens import CredentialKind
 from coalition.platform.coalitions.service import create_coalition
 from coalition.platform.database import create_engine, create_sessionmaker
 from coalition.platform.embedded import embedded_servers
@@ -126,7 +125,7 @@ class Town:
 
     @property
     def operator(self) -> Principal:
-        return Principal(credential_id=self.coalition_id, kind=CredentialKind.OPERATOR, coalition_id=self.coalition_id)
+        return Principal.local_operator(self.coalition_id, via="tests")
 
     async def partner(self, name: str = "Shop", rate: str = "1", *, active: bool = True) -> tuple[uuid.UUID, str]:
         async with self.sessions.begin() as session:

@@ -210,3 +210,33 @@ async def test_a_terminated_partners_keys_stop_working(scene, gql) -> None:
         await c.execute(text("UPDATE partners SET status = 'TERMINATED' WHERE id = :p"), {"p": scene.shop_b})
     assert (await gql(scene.manager_b, "{ coalition { name } }"))["_status"] == 401
     assert (await gql(scene.manager_a, "{ coalition { name } }"))["_status"] == 200
+
+
+async def test_operator_changes_are_audited_with_who_before_and_after(town, gql) -> None:
+    from sqlalchemy import select
+
+    from coalition.platform.audit.tables import audit_log
+
+    created = await gql(
+        town.operator_token,
+        'mutation { createPartner(input: {name: "Florist", earnRatePerUnit: "1.5"}) { partner { id } } }',
+    )
+    partner_id = created["data"]["createPartner"]["partner"]["id"]
+    await gql(
+        town.operator_token,
+        'mutation($id: ID!) { suspendPartner(id: $id, reason: "paperwork") { partner { status } } }',
+        id=partner_id,
+    )
+    async with town.engine.connect() as c:
+        rows = (
+            await c.execute(
+                select(audit_log.c.action, audit_log.c.actor, audit_log.c.before, audit_log.c.after)
+                .where(audit_log.c.coalition_id == town.coalition_id, audit_log.c.subject_id == partner_id)
+                .order_by(audit_log.c.at, audit_log.c.id)
+            )
+        ).all()
+    assert [r.action for r in rows] == ["partner.create", "partner.suspended"]
+    assert all(r.actor.startswith(f"OPERATOR:{town.coalition_id}:credential:") for r in rows)
+    assert rows[0].after["earnRatePerUnit"] == "1.5"
+    assert rows[1].before == {"name": "Florist", "status": "INVITED"}
+    assert rows[1].after == {"name": "Florist", "status": "SUSPENDED", "reason": "paperwork"}

@@ -19,18 +19,27 @@ from coalition.platform.members.tables import members
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: one credential, scoped to one coalition."""
+    """Who is calling: one credential, scoped to one coalition; or, with no
+    credential, an operator at the command line of the machine itself."""
 
-    credential_id: uuid.UUID
+    credential_id: uuid.UUID | None
     kind: CredentialKind
     coalition_id: uuid.UUID
     partner_id: uuid.UUID | None = None
     role: PartnerRole | None = None
     member_id: uuid.UUID | None = None
+    via: str | None = None
+
+    @classmethod
+    def local_operator(cls, coalition_id: uuid.UUID, via: str) -> Principal:
+        """The operator acting through ``via`` (the CLI, the demo seed), not the API."""
+        return cls(credential_id=None, kind=CredentialKind.OPERATOR, coalition_id=coalition_id, via=via)
 
     @property
     def actor(self) -> str:
         """How the audit log names this caller."""
+        if self.credential_id is None:
+            return f"{self.kind}:{self.coalition_id}:{self.via}"
         subject = self.partner_id or self.member_id or self.coalition_id
         role = f"/{self.role}" if self.role else ""
         return f"{self.kind}{role}:{subject}:credential:{self.credential_id}"
