@@ -240,3 +240,33 @@ async def test_operator_changes_are_audited_with_who_before_and_after(town, gql)
     assert rows[0].after["earnRatePerUnit"] == "1.5"
     assert rows[1].before == {"name": "Florist", "status": "INVITED"}
     assert rows[1].after == {"name": "Florist", "status": "SUSPENDED", "reason": "paperwork"}
+
+
+async def test_relations_are_batched_not_queried_per_row(settings, scene, gql) -> None:
+    """Twenty transactions at two shops: their partners come from one query."""
+    from litestar.testing import AsyncTestClient
+    from sqlalchemy import event
+
+    from coalition.app import create_app
+
+    for n in range(10):
+        await gql(scene.pos_a, EARN, input={"idempotencyKey": key(), "cardNumber": scene.card_a, "amount": str(n + 1)})
+        await gql(
+            scene.manager_b, EARN, input={"idempotencyKey": key(), "cardNumber": scene.card_a, "amount": str(n + 1)}
+        )
+    app = create_app(settings)
+    async with AsyncTestClient(app) as http:
+        statements: list[str] = []
+        event.listen(app.state.services.engine.sync_engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+        answer = await http.post(
+            "/graphql",
+            json={
+                "query": "{ me { wallet { transactions(first: 25) { edges { node { points partner { name } } } } } } }"
+            },
+            headers={"Authorization": f"Bearer {scene.member_token_a}"},
+        )
+        edges = answer.json()["data"]["me"]["wallet"]["transactions"]["edges"]
+    assert len(edges) == 21
+    assert {e["node"]["partner"]["name"] for e in edges} == {"A", "B"}
+    partner_queries = [s for s in statements if "FROM partners" in s and "credentials" not in s]
+    assert len(partner_queries) == 1

@@ -65,6 +65,11 @@ def test_admin_commands_print_json_and_the_tokens_work(env) -> None:
                   "--activate", "--json", env=env).stdout
     )  # fmt: skip
     assert partner["status"] == "ACTIVE"
+    missing = coalition(
+        "admin", "member-token", "--coalition", slug, "--card", "12345678", "--json", env=env, check=False
+    )
+    assert missing.returncode != 0
+    assert "no member with card" in missing.stderr
     verified = coalition("ledger", "verify", "--coalition", slug, env=env)
     assert "all invariants hold" in verified.stdout
 
@@ -270,3 +275,12 @@ async def test_a_revocation_reaches_every_api_process_at_once(settings, scene) -
             await asyncio.sleep(0.1)
         else:
             raise AssertionError("the other process still accepts the revoked key")
+
+
+async def test_member_token_opens_that_members_wallet(env, scene, gql) -> None:
+    slug = await _slug(scene.town)
+    token = json.loads(
+        coalition("admin", "member-token", "--coalition", slug, "--card", scene.card_b, "--json", env=env).stdout
+    )
+    me = await gql(token["token"], "{ me { cardNumber wallet { balance } } }")
+    assert me["data"]["me"] == {"cardNumber": scene.card_b, "wallet": {"balance": 200}}
