@@ -254,6 +254,81 @@ def create_partner(slug: str, name: str, earn_rate: str, iban: str | None, activ
         _fail(error)
 
 
+@admin.command("api-key")
+@click.option("--coalition", "slug", required=True)
+@click.option("--partner", "partner_id", required=True, help="The partner's id.")
+@click.option("--role", type=click.Choice(["POS", "MANAGER"]), default="POS", show_default=True)
+@click.option("--label", default=None, help="E.g. which till.")
+@click.option("--json", "as_json", is_flag=True)
+def api_key(slug: str, partner_id: str, role: str, label: str | None, as_json: bool) -> None:
+    """Issue an API key for a partner (shown once)."""
+    from coalition.partners import service as partners
+    from coalition.platform.auth.service import Principal
+    from coalition.platform.auth.tokens import PartnerRole
+
+    async def work(settings: Settings) -> dict[str, Any]:
+        async def use(session: Any) -> dict[str, Any]:
+            coalition_id = await _coalition_id(session, slug)
+            cli = Principal.local_operator(coalition_id, via="coalition admin api-key")
+            credential_id, key = await partners.issue_api_key(session, cli, _uuid(partner_id), PartnerRole(role), label)
+            return {"id": str(credential_id), "apiKey": key}
+
+        return await _with_session(settings, use)
+
+    try:
+        _emit(_run(work), as_json)
+    except DomainError as error:
+        _fail(error)
+
+
+@admin.command("revoke")
+@click.option("--coalition", "slug", required=True)
+@click.option("--credential", "credential_id", required=True, help="The credential's id.")
+def revoke(slug: str, credential_id: str) -> None:
+    """Revoke a key or token; running API processes refuse it at once."""
+    from redis.asyncio import Redis
+
+    from coalition.platform.audit.service import record as audit
+    from coalition.platform.auth.revocations import announce
+    from coalition.platform.auth.service import Principal
+    from coalition.platform.auth.service import revoke as revoke_credential
+
+    async def work(settings: Settings) -> bool:
+        async def use(session: Any) -> bool:
+            coalition_id = await _coalition_id(session, slug)
+            cli = Principal.local_operator(coalition_id, via="coalition admin revoke")
+            target = _uuid(credential_id)
+            if not await revoke_credential(session, target, coalition_id):
+                return False
+            await audit(
+                session, coalition_id=coalition_id, actor=cli.actor, action="credential.revoke", subject_id=target
+            )
+            return True
+
+        revoked = await _with_session(settings, use)
+        if revoked:
+            assert settings.redis_url is not None
+            redis = Redis.from_url(settings.redis_url)
+            try:
+                await announce(redis)
+            finally:
+                await redis.aclose()
+        return revoked
+
+    if not _run(work):
+        raise click.ClickException(f"no active credential {credential_id} in {slug!r}")
+    click.echo("revoked")
+
+
+def _uuid(value: str) -> Any:
+    import uuid
+
+    try:
+        return uuid.UUID(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"not an id: {value}") from exc
+
+
 @main.group()
 def ledger() -> None:
     """The points ledger."""

@@ -65,6 +65,19 @@ def test_admin_commands_print_json_and_the_tokens_work(env) -> None:
                   "--activate", "--json", env=env).stdout
     )  # fmt: skip
     assert partner["status"] == "ACTIVE"
+    till = json.loads(
+        coalition(
+            "admin", "api-key", "--coalition", slug, "--partner", partner["id"], "--label", "till 1", "--json", env=env
+        ).stdout
+    )
+    assert till["apiKey"].startswith("coal_pk_")
+    assert (
+        coalition("admin", "revoke", "--coalition", slug, "--credential", till["id"], env=env).stdout.strip()
+        == "revoked"
+    )
+    again = coalition("admin", "revoke", "--coalition", slug, "--credential", till["id"], env=env, check=False)
+    assert again.returncode != 0
+    assert "no active credential" in again.stderr
     missing = coalition(
         "admin", "member-token", "--coalition", slug, "--card", "12345678", "--json", env=env, check=False
     )
