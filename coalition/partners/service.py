@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -210,8 +210,7 @@ async def earn_points(
     setup = await setups.get(partner_id)
     purchase_minor = parse_purchase_amount(amount, setup.currency, "amount")
     basket = _check_basket(lines, setup.currency)
-    if occurred_at is not None and occurred_at.tzinfo is None:
-        raise validation("occurredAt must carry a time zone offset", "occurredAt")
+    _check_occurred_at(occurred_at)
     earned = earn(Purchase(amount, setup.currency), setup.programme)
     return await ledger.earn(
         partner_id,
@@ -228,6 +227,19 @@ async def earn_points(
     )
 
 
+# A till's clock may run a little fast; a purchase a day ahead is a wrong clock.
+MAX_CLOCK_SKEW = timedelta(minutes=15)
+
+
+def _check_occurred_at(occurred_at: datetime | None) -> None:
+    if occurred_at is None:
+        return
+    if occurred_at.tzinfo is None:
+        raise validation("occurredAt must carry a time zone offset", "occurredAt")
+    if occurred_at > datetime.now(UTC) + MAX_CLOCK_SKEW:
+        raise validation("occurredAt is in the future; check the till's clock", "occurredAt")
+
+
 def _check_basket(lines: list[BasketLine] | None, currency: str) -> list[dict[str, Any]] | None:
     if lines is None:
         return None
@@ -238,6 +250,8 @@ def _check_basket(lines: list[BasketLine] | None, currency: str) -> list[dict[st
         where = ("lines", str(index))
         if not 1 <= len(line.sku) <= 64:
             raise validation("sku must be 1-64 characters", *where, "sku")
+        if line.category is not None and not 1 <= len(line.category) <= 64:
+            raise validation("category must be 1-64 characters", *where, "category")
         if not 1 <= line.quantity <= 10_000:
             raise validation("quantity must be between 1 and 10000", *where, "quantity")
         price = parse_purchase_amount(line.unit_price, currency, *where, "unitPrice")

@@ -31,6 +31,13 @@ EARN_CASES = {
         ["lines", "0", "quantity"],
     ),
     "naive occurredAt": ({"occurredAt": "2026-11-22T10:00:00"}, "VALIDATION", ["occurredAt"]),
+    "future occurredAt": ({"occurredAt": "2999-01-01T10:00:00+01:00"}, "VALIDATION", ["occurredAt"]),
+    "overlong category": (
+        {"lines": [{"sku": "x", "category": "c" * 65, "quantity": 1, "unitPrice": "1"}]},
+        "VALIDATION",
+        ["lines", "0", "category"],
+    ),
+    "overlong receipt": ({"receiptRef": "r" * 201}, "VALIDATION", ["receiptRef"]),
 }
 
 
@@ -148,3 +155,25 @@ async def test_malformed_ids_in_queries_read_as_missing(scene, gql) -> None:
 async def test_page_size_out_of_range_is_refused(scene, gql) -> None:
     answer = await gql(scene.operator, "{ coalition { partners(first: 1000) { edges { cursor } } } }")
     assert answer["errors"][0]["extensions"]["code"] == "VALIDATION"
+
+
+@pytest.mark.parametrize("arguments", ["", '(id: "x", cardNumber: "y")'])
+async def test_member_lookup_needs_exactly_one_key(scene, gql, arguments) -> None:
+    answer = await gql(scene.operator, f"{{ member{arguments} {{ id }} }}")
+    assert answer["errors"][0]["extensions"]["code"] == "VALIDATION"
+
+
+async def test_a_basket_and_past_occurred_at_are_accepted(scene, gql) -> None:
+    answer = await gql(
+        scene.pos_a,
+        EARN,
+        input={
+            "idempotencyKey": key(),
+            "cardNumber": scene.card_a,
+            "amount": "7.50",
+            "occurredAt": "2026-11-20T09:30:00+01:00",
+            "lines": [{"sku": "croissant", "category": "bakery", "quantity": 3, "unitPrice": "2.50"}],
+        },
+    )
+    assert answer["data"]["earnPoints"]["errors"] == []
+    assert answer["data"]["earnPoints"]["transaction"]["points"] == 7

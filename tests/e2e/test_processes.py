@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import text
 
 from coalition.platform.embedded import EmbeddedServers
+from tests.e2e.conftest import EARN
 
 
 def coalition(*args: str, env: dict[str, str], check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -192,7 +193,7 @@ def test_a_crashed_holder_does_not_keep_the_servers_forever(tmp_path) -> None:
     assert not psutil.pid_exists(lease["valkey"]["pid"])
 
 
-async def test_readiness_reports_a_lost_redis(settings) -> None:
+async def test_readiness_reports_a_lost_redis_and_postings_go_on(settings, scene) -> None:
     from litestar.testing import AsyncTestClient
 
     from coalition.app import create_app
@@ -204,6 +205,16 @@ async def test_readiness_reports_a_lost_redis(settings) -> None:
         assert answer.json()["database"] == "ok"
         assert answer.json()["redis"].startswith("unavailable")
         assert (await client.get("/health/live")).status_code == 200
+        # Redis is not on the posting path: tills keep posting while it is down.
+        earned = await client.post(
+            "/graphql",
+            json={
+                "query": EARN,
+                "variables": {"input": {"idempotencyKey": "no-redis", "cardNumber": scene.card_a, "amount": "3"}},
+            },
+            headers={"Authorization": f"Bearer {scene.pos_a}"},
+        )
+        assert earned.json()["data"]["earnPoints"]["transaction"]["points"] == 3
 
 
 def test_the_readme_demo_command_serves_a_seeded_town(tmp_path) -> None:
