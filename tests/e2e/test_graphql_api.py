@@ -270,3 +270,35 @@ async def test_relations_are_batched_not_queried_per_row(settings, scene, gql) -
     assert {e["node"]["partner"]["name"] for e in edges} == {"A", "B"}
     partner_queries = [s for s in statements if "FROM partners" in s and "credentials" not in s]
     assert len(partner_queries) == 1
+
+
+async def test_a_warm_earn_through_graphql_is_one_database_round_trip(settings, scene) -> None:
+    """With the till's credential and programme remembered, an earn is the posting
+    statement and nothing else (DESIGN §7). Counted, not timed."""
+    from litestar.testing import AsyncTestClient
+    from sqlalchemy import event
+
+    from coalition.app import create_app
+
+    app = create_app(settings.model_copy(update={"auth_cache_seconds": 60}))
+    async with AsyncTestClient(app) as http:
+
+        async def earn() -> dict:
+            answer = await http.post(
+                "/graphql",
+                json={
+                    "query": "mutation($input: EarnPointsInput!) { earnPoints(input: $input) { transaction { id kind points businessDate createdAt explanation purchase { amount currency } } wallet { balance available pending } errors { code } } }",
+                    "variables": {"input": {"idempotencyKey": key(), "cardNumber": scene.card_a, "amount": "9.99"}},
+                },
+                headers={"Authorization": f"Bearer {scene.pos_a}"},
+            )
+            return answer.json()["data"]["earnPoints"]
+
+        await earn()  # remembers the key, the programme and the coalition
+        statements: list[str] = []
+        event.listen(app.state.services.engine.sync_engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+        result = await earn()
+    assert result["errors"] == []
+    assert result["transaction"]["points"] == 9
+    assert len(statements) == 1
+    assert statements[0].startswith("SELECT * FROM ledger_earn(")
