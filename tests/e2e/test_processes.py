@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -18,6 +21,14 @@ from sqlalchemy import text
 
 from coalition.platform.embedded import EmbeddedServers
 from tests.e2e.conftest import EARN
+
+
+@pytest.fixture
+def data_dir() -> Iterator[Path]:
+    """A short folder for embedded servers (socket paths are length-limited), removed after."""
+    folder = Path(tempfile.mkdtemp(prefix="c", dir="/tmp"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def coalition(*args: str, env: dict[str, str], check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -147,8 +158,8 @@ def test_serve_uses_the_configured_servers_and_starts_none(env, tmp_path) -> Non
         process.wait(timeout=30)
 
 
-def test_embedded_servers_are_shared_and_stopped_by_the_last_user(tmp_path) -> None:
-    folder = Path("/tmp") / f"cs{os.getpid()}"
+def test_embedded_servers_are_shared_and_stopped_by_the_last_user(data_dir) -> None:
+    folder = data_dir
     env = {k: v for k, v in os.environ.items() if not k.startswith("COALITION_")}
     env["COALITION_DATA_DIR"] = str(folder)
     port = _free_port()
@@ -175,8 +186,8 @@ def test_embedded_servers_are_shared_and_stopped_by_the_last_user(tmp_path) -> N
     assert json.loads((folder / "servers.json").read_text())["holders"] == []
 
 
-def test_a_crashed_holder_does_not_keep_the_servers_forever(tmp_path) -> None:
-    folder = Path("/tmp") / f"cc{os.getpid()}"
+def test_a_crashed_holder_does_not_keep_the_servers_forever(data_dir) -> None:
+    folder = data_dir
     crashed = subprocess.run(
         [sys.executable, "-c", (
             "import os, pathlib; from coalition.platform.embedded import EmbeddedServers;"
@@ -217,8 +228,8 @@ async def test_readiness_reports_a_lost_redis_and_postings_go_on(settings, scene
         assert earned.json()["data"]["earnPoints"]["transaction"]["points"] == 3
 
 
-def test_the_readme_demo_command_serves_a_seeded_town(tmp_path) -> None:
-    folder = Path("/tmp") / f"cd{os.getpid()}"
+def test_the_readme_demo_command_serves_a_seeded_town(data_dir) -> None:
+    folder = data_dir
     env = {k: v for k, v in os.environ.items() if not k.startswith("COALITION_")}
     env["COALITION_DATA_DIR"] = str(folder)
     port = _free_port()
