@@ -191,3 +191,17 @@ async def test_unknown_card_and_unknown_transaction(town) -> None:
     with pytest.raises(DomainError) as refused:
         await town.reverse(shop, uuid.uuid4())
     assert refused.value.code == ErrorCode.NOT_FOUND
+
+
+async def test_a_purchase_too_small_to_earn_is_still_recorded_and_explained(town) -> None:
+    shop, _ = await town.partner(rate="1")
+    member_id, card = await town.member(shop)
+    earned = await town.earn(shop, card, "0.99")
+    assert (earned.outcome, earned.kind, earned.points, earned.purchase_minor) == ("POSTED", "EARN", 0, 99)
+    assert earned.explanation == ["Base rate 1 per 1 EUR on 0.99 EUR: 0 points"]
+    async with town.engine.connect() as c:
+        assert (await c.execute(select(lots).where(lots.c.member_id == member_id))).first() is None
+        assert await verify(c, town.coalition_id) == []
+    with pytest.raises(DomainError) as refused:
+        await town.reverse(shop, earned.transaction_id)
+    assert refused.value.code == ErrorCode.ALREADY_REVERSED  # nothing to take back
