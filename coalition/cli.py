@@ -22,16 +22,24 @@ def _settings() -> Settings:
     return Settings()
 
 
-def _run(work: Callable[[Settings], Coroutine[Any, Any, T]], *, migrate: bool = False) -> T:
+def _run(work: Callable[[Settings], Coroutine[Any, Any, T]]) -> T:
     """Run ``work`` against the configured servers, or embedded ones."""
-    from coalition.platform import migrate as migrations
     from coalition.platform.embedded import resolved
 
-    with resolved(_settings()) as settings:
-        assert settings.database_url is not None
-        if migrate:
-            migrations.upgrade(settings.database_url)
+    base = _settings()
+    with resolved(base) as settings:
+        _migrate_embedded(base, settings)
         return asyncio.run(work(settings))
+
+
+def _migrate_embedded(base: Settings, settings: Settings) -> None:
+    """The embedded database is ours to keep current; a configured one is
+    migrated only by ``coalition db upgrade``, when its operator decides."""
+    from coalition.platform import migrate as migrations
+
+    if base.database_url is None:
+        assert settings.database_url is not None
+        migrations.upgrade(settings.database_url)
 
 
 async def _with_session(settings: Settings, use: Callable[[Any], Awaitable[T]]) -> T:
@@ -76,14 +84,11 @@ def main() -> None:
 @click.option("--port", type=int, default=None, help="Default: COALITION_PORT or 8000.")
 def serve(host: str | None, port: int | None) -> None:
     """Run the GraphQL API (migrating an embedded database first)."""
-    from coalition.platform import migrate as migrations
     from coalition.platform.embedded import resolved
 
     base = _settings()
     with resolved(base) as settings:
-        assert settings.database_url is not None
-        if base.uses_embedded_servers:
-            migrations.upgrade(settings.database_url)
+        _migrate_embedded(base, settings)
         _serve(settings, host or settings.host, port or settings.port)
 
 
@@ -166,7 +171,7 @@ def create_coalition(
         return await _with_session(settings, use)
 
     try:
-        _emit(_run(work, migrate=True), as_json)
+        _emit(_run(work), as_json)
     except DomainError as error:
         _fail(error)
 
