@@ -37,9 +37,11 @@ def _migrate_embedded(base: Settings, settings: Settings) -> None:
     migrated only by ``coalition db upgrade``, when its operator decides."""
     from coalition.platform import migrate as migrations
 
+    assert settings.database_url is not None
     if base.database_url is None:
-        assert settings.database_url is not None
         migrations.upgrade(settings.database_url)
+    elif migrations.pending(settings.database_url):
+        raise click.ClickException("the database schema is not current: run `coalition db upgrade` first")
 
 
 async def _with_session(settings: Settings, use: Callable[[Any], Awaitable[T]]) -> T:

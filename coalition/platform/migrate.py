@@ -33,3 +33,26 @@ def run_sql_file(name: str) -> None:
     script = (Path(str(files("coalition"))) / "migrations" / "sql" / name).read_text()
     driver_connection = op.get_bind().connection.driver_connection
     await_only(driver_connection.execute(script))  # type: ignore[union-attr]
+
+
+def pending(database_url: str) -> bool:
+    """True when the database is behind the code's migrations."""
+    import asyncio
+
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from coalition.platform.database import create_engine
+
+    heads = set(ScriptDirectory.from_config(alembic_config(database_url)).get_heads())
+
+    async def current() -> set[str]:
+        engine = create_engine(database_url, pool_size=1)
+        try:
+            async with engine.connect() as connection:
+                revisions = await connection.run_sync(lambda sync: MigrationContext.configure(sync).get_current_heads())
+        finally:
+            await engine.dispose()
+        return set(revisions)
+
+    return asyncio.run(current()) != heads

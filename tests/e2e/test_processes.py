@@ -319,3 +319,37 @@ async def test_member_token_opens_that_members_wallet(env, scene, gql) -> None:
     )
     me = await gql(token["token"], "{ me { cardNumber wallet { balance } } }")
     assert me["data"]["me"] == {"cardNumber": scene.card_b, "wallet": {"balance": 200}}
+
+
+def test_a_configured_database_behind_the_code_is_named_not_touched(settings, env) -> None:
+    import asyncio
+
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    name = f"coalition_empty_{os.getpid()}"
+    admin = (
+        make_url(settings.database_url)
+        .set(drivername="postgresql", database="postgres")
+        .render_as_string(hide_password=False)
+    )
+
+    async def sql(statement: str) -> None:
+        connection = await asyncpg.connect(admin)
+        try:
+            await connection.execute(statement)
+        finally:
+            await connection.close()
+
+    asyncio.run(sql(f"CREATE DATABASE {name}"))
+    try:
+        empty = make_url(settings.database_url).set(database=name).render_as_string(hide_password=False)
+        refused = coalition(
+            "admin", "operator-token", "--coalition", "x", env={**env, "COALITION_DATABASE_URL": empty}, check=False
+        )
+        assert refused.returncode != 0
+        assert "run `coalition db upgrade` first" in refused.stderr
+        upgraded = coalition("db", "upgrade", env={**env, "COALITION_DATABASE_URL": empty})
+        assert "up to date" in upgraded.stdout
+    finally:
+        asyncio.run(sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
