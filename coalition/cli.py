@@ -6,14 +6,18 @@ import asyncio
 import json
 import signal
 import sys
+import uuid
 from collections.abc import Awaitable, Callable, Coroutine
-from decimal import Decimal
-from typing import Any, TypeVar
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
 from coalition.platform.errors import DomainError
 from coalition.platform.settings import Settings
+
+if TYPE_CHECKING:
+    from coalition.platform.database import AsyncSession
 
 T = TypeVar("T")
 
@@ -44,7 +48,19 @@ def _migrate_embedded(base: Settings, settings: Settings) -> None:
         raise click.ClickException("the database schema is not current: run `coalition db upgrade` first")
 
 
-async def _with_session(settings: Settings, use: Callable[[Any], Awaitable[T]]) -> T:
+def _in_session(use: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run one use case in one committed transaction; a refusal exits 2 with its code."""
+
+    async def work(settings: Settings) -> T:
+        return await _with_session(settings, use)
+
+    try:
+        return _run(work)
+    except DomainError as error:
+        _fail(error)
+
+
+async def _with_session(settings: Settings, use: Callable[[AsyncSession], Awaitable[T]]) -> T:
     from coalition.platform.database import create_engine, create_sessionmaker
 
     assert settings.database_url is not None
@@ -64,7 +80,7 @@ def _emit(data: dict[str, Any], as_json: bool) -> None:
             click.echo(f"{key}: {value}")
 
 
-def _fail(error: DomainError) -> None:
+def _fail(error: DomainError) -> NoReturn:
     click.echo(f"error {error.code}: {error.message}", err=True)
     sys.exit(2)
 
@@ -161,24 +177,18 @@ def create_coalition(
     """Create a coalition and print its first operator token."""
     from coalition.platform.coalitions.service import create_coalition as create
 
-    async def work(settings: Settings) -> dict[str, Any]:
-        async def use(session: Any) -> dict[str, Any]:
-            record, token = await create(
-                session, slug=slug, name=name, currency=currency.upper(), point_value=point_value,
-                timezone=timezone, points_name=points_name, pending_days=pending_days,
-                expiry_months=expiry_months or None,
-            )  # fmt: skip
-            return {"id": str(record.id), "slug": record.slug, "operatorToken": token}
+    async def use(session: AsyncSession) -> dict[str, Any]:
+        record, token = await create(
+            session, slug=slug, name=name, currency=currency.upper(), point_value=point_value,
+            timezone=timezone, points_name=points_name, pending_days=pending_days,
+            expiry_months=expiry_months or None,
+        )  # fmt: skip
+        return {"id": str(record.id), "slug": record.slug, "operatorToken": token}
 
-        return await _with_session(settings, use)
-
-    try:
-        _emit(_run(work), as_json)
-    except DomainError as error:
-        _fail(error)
+    _emit(_in_session(use), as_json)
 
 
-async def _coalition_id(session: Any, slug: str) -> Any:
+async def _coalition_id(session: AsyncSession, slug: str) -> uuid.UUID:
     from coalition.platform.coalitions.repository import coalition_by_slug
 
     record = await coalition_by_slug(session, slug)
@@ -195,15 +205,12 @@ def operator_token(slug: str, as_json: bool) -> None:
     from coalition.platform.auth.service import issue
     from coalition.platform.auth.tokens import CredentialKind
 
-    async def work(settings: Settings) -> dict[str, Any]:
-        async def use(session: Any) -> dict[str, Any]:
-            coalition_id = await _coalition_id(session, slug)
-            _, token = await issue(session, coalition_id=coalition_id, kind=CredentialKind.OPERATOR)
-            return {"token": token}
+    async def use(session: AsyncSession) -> dict[str, Any]:
+        coalition_id = await _coalition_id(session, slug)
+        _, token = await issue(session, coalition_id=coalition_id, kind=CredentialKind.OPERATOR)
+        return {"token": token}
 
-        return await _with_session(settings, use)
-
-    _emit(_run(work), as_json)
+    _emit(_in_session(use), as_json)
 
 
 @admin.command("member-token")
@@ -216,18 +223,15 @@ def member_token(slug: str, card: str, as_json: bool) -> None:
     from coalition.platform.auth.tokens import CredentialKind
     from coalition.platform.members.repository import member_by_card
 
-    async def work(settings: Settings) -> dict[str, Any]:
-        async def use(session: Any) -> dict[str, Any]:
-            coalition_id = await _coalition_id(session, slug)
-            member = await member_by_card(session, coalition_id, card)
-            if member is None:
-                raise click.ClickException(f"no member with card {card!r}")
-            _, token = await issue(session, coalition_id=coalition_id, kind=CredentialKind.MEMBER, member_id=member.id)
-            return {"token": token}
+    async def use(session: AsyncSession) -> dict[str, Any]:
+        coalition_id = await _coalition_id(session, slug)
+        member = await member_by_card(session, coalition_id, card)
+        if member is None:
+            raise click.ClickException(f"no member with card {card!r}")
+        _, token = await issue(session, coalition_id=coalition_id, kind=CredentialKind.MEMBER, member_id=member.id)
+        return {"token": token}
 
-        return await _with_session(settings, use)
-
-    _emit(_run(work), as_json)
+    _emit(_in_session(use), as_json)
 
 
 @admin.command("create-partner")
@@ -242,23 +246,17 @@ def create_partner(slug: str, name: str, earn_rate: str, iban: str | None, activ
     from coalition.partners import service as partners
     from coalition.platform.auth.service import Principal
 
-    async def work(settings: Settings) -> dict[str, Any]:
-        async def use(session: Any) -> dict[str, Any]:
-            coalition_id = await _coalition_id(session, slug)
-            cli = Principal.local_operator(coalition_id, via="coalition admin create-partner")
-            partner, key = await partners.create_partner(
-                session, cli, name=name, earn_rate_per_unit=Decimal(earn_rate), iban=iban
-            )
-            if activate:
-                partner = await partners.set_status(session, cli, partner.id, "ACTIVE")
-            return {"id": str(partner.id), "status": partner.status, "apiKey": key}
+    rate = _decimal(earn_rate, "--earn-rate")
 
-        return await _with_session(settings, use)
+    async def use(session: AsyncSession) -> dict[str, Any]:
+        coalition_id = await _coalition_id(session, slug)
+        cli = Principal.local_operator(coalition_id, via="coalition admin create-partner")
+        partner, key = await partners.create_partner(session, cli, name=name, earn_rate_per_unit=rate, iban=iban)
+        if activate:
+            partner = await partners.set_status(session, cli, partner.id, "ACTIVE")
+        return {"id": str(partner.id), "status": partner.status, "apiKey": key}
 
-    try:
-        _emit(_run(work), as_json)
-    except DomainError as error:
-        _fail(error)
+    _emit(_in_session(use), as_json)
 
 
 @admin.command("api-key")
@@ -273,19 +271,13 @@ def api_key(slug: str, partner_id: str, role: str, label: str | None, as_json: b
     from coalition.platform.auth.service import Principal
     from coalition.platform.auth.tokens import PartnerRole
 
-    async def work(settings: Settings) -> dict[str, Any]:
-        async def use(session: Any) -> dict[str, Any]:
-            coalition_id = await _coalition_id(session, slug)
-            cli = Principal.local_operator(coalition_id, via="coalition admin api-key")
-            credential_id, key = await partners.issue_api_key(session, cli, _uuid(partner_id), PartnerRole(role), label)
-            return {"id": str(credential_id), "apiKey": key}
+    async def use(session: AsyncSession) -> dict[str, Any]:
+        coalition_id = await _coalition_id(session, slug)
+        cli = Principal.local_operator(coalition_id, via="coalition admin api-key")
+        credential_id, key = await partners.issue_api_key(session, cli, _uuid(partner_id), PartnerRole(role), label)
+        return {"id": str(credential_id), "apiKey": key}
 
-        return await _with_session(settings, use)
-
-    try:
-        _emit(_run(work), as_json)
-    except DomainError as error:
-        _fail(error)
+    _emit(_in_session(use), as_json)
 
 
 @admin.command("revoke")
@@ -295,22 +287,16 @@ def revoke(slug: str, credential_id: str) -> None:
     """Revoke a key or token; running API processes refuse it at once."""
     from redis.asyncio import Redis
 
-    from coalition.platform.audit.service import record as audit
     from coalition.platform.auth.revocations import announce
     from coalition.platform.auth.service import Principal
     from coalition.platform.auth.service import revoke as revoke_credential
 
+    target = _uuid(credential_id)
+
     async def work(settings: Settings) -> bool:
-        async def use(session: Any) -> bool:
-            coalition_id = await _coalition_id(session, slug)
-            cli = Principal.local_operator(coalition_id, via="coalition admin revoke")
-            target = _uuid(credential_id)
-            if not await revoke_credential(session, target, coalition_id):
-                return False
-            await audit(
-                session, coalition_id=coalition_id, actor=cli.actor, action="credential.revoke", subject_id=target
-            )
-            return True
+        async def use(session: AsyncSession) -> bool:
+            cli = Principal.local_operator(await _coalition_id(session, slug), via="coalition admin revoke")
+            return await revoke_credential(session, cli, target)
 
         revoked = await _with_session(settings, use)
         if revoked:
@@ -327,9 +313,14 @@ def revoke(slug: str, credential_id: str) -> None:
     click.echo("revoked")
 
 
-def _uuid(value: str) -> Any:
-    import uuid
+def _decimal(value: str, option: str) -> Decimal:
+    try:
+        return Decimal(value)
+    except InvalidOperation as exc:
+        raise click.BadParameter(f"not a number: {value}", param_hint=option) from exc
 
+
+def _uuid(value: str) -> uuid.UUID:
     try:
         return uuid.UUID(value)
     except ValueError as exc:
@@ -347,14 +338,11 @@ def verify(slug: str | None) -> None:
     """Check every ledger invariant; exit 1 naming each violation."""
     from coalition.platform.ledger.verify import verify as run_checks
 
-    async def work(settings: Settings) -> list[str]:
-        async def use(session: Any) -> list[str]:
-            coalition_id = await _coalition_id(session, slug) if slug else None
-            return await run_checks(session, coalition_id)
+    async def use(session: AsyncSession) -> list[str]:
+        coalition_id = await _coalition_id(session, slug) if slug else None
+        return await run_checks(session, coalition_id)
 
-        return await _with_session(settings, use)
-
-    violations = _run(work)
+    violations = _in_session(use)
     for violation in violations:
         click.echo(violation)
     if violations:

@@ -30,7 +30,6 @@ from coalition.graphql.types import (
 )
 from coalition.partners import service as partners
 from coalition.partners.service import BasketLine
-from coalition.platform.audit.service import record as audit
 from coalition.platform.auth import service as auth
 from coalition.platform.auth.revocations import announce
 from coalition.platform.auth.tokens import CredentialKind
@@ -179,12 +178,8 @@ class PartnerMutations:
         principal = require_operator(info.context, "revoke credentials")
         credential_id = parse_id(id)
         async with info.context.services.sessions.begin() as session:
-            if not await auth.revoke(session, credential_id, principal.coalition_id):
+            if not await auth.revoke(session, principal, credential_id):
                 raise DomainError(ErrorCode.NOT_FOUND, "no such active credential", ("id",))
-            await audit(
-                session, coalition_id=principal.coalition_id, actor=principal.actor,
-                action="credential.revoke", subject_id=credential_id,
-            )  # fmt: skip
         info.context.services.authenticator.forget_all()
         await announce(info.context.services.redis)
         return RevokePayload(revoked=True)

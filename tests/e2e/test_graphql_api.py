@@ -135,6 +135,14 @@ async def test_missing_or_revoked_credentials_are_refused(scene, gql) -> None:
         scene.operator, "mutation($id: ID!) { revokeCredential(id: $id) { revoked errors { code } } }", id=new["id"]
     )
     assert revoked["data"]["revokeCredential"]["revoked"] is True
+    async with scene.town.engine.connect() as c:
+        from sqlalchemy import text
+
+        audited = await c.scalar(
+            text("SELECT actor FROM audit_log WHERE action = 'credential.revoke' AND subject_id = :id"),
+            {"id": new["id"]},
+        )
+    assert audited.startswith(f"OPERATOR:{scene.town.coalition_id}:credential:")
     answer = await gql(new["apiKey"], EARN, input={"idempotencyKey": key(), "cardNumber": scene.card_a, "amount": "10"})
     assert answer["_status"] == 401
     wallet = await gql(scene.operator, WALLET, card=scene.card_a)

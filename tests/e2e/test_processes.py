@@ -77,6 +77,11 @@ def test_admin_commands_print_json_and_the_tokens_work(env) -> None:
                   "--activate", "--json", env=env).stdout
     )  # fmt: skip
     assert partner["status"] == "ACTIVE"
+    typo = coalition(
+        "admin", "create-partner", "--coalition", slug, "--name", "B", "--earn-rate", "two", env=env, check=False
+    )
+    assert typo.returncode == 2
+    assert "not a number: two" in typo.stderr
     till = json.loads(
         coalition(
             "admin", "api-key", "--coalition", slug, "--partner", partner["id"], "--label", "till 1", "--json", env=env

@@ -3,13 +3,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from coalition.platform.audit.tables import audit_log
+from coalition.platform.database import Executor
 
 
 async def record(
-    session: AsyncSession,
+    session: Executor,
     *,
     coalition_id: uuid.UUID,
     actor: str,

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from coalition.platform.audit.service import record as audit
 from coalition.platform.auth.tables import credentials
 from coalition.platform.auth.tokens import CredentialKind, PartnerRole, new_token, token_hash
 from coalition.platform.caching import Remembered
@@ -75,18 +76,29 @@ async def issue(
     return credential_id, token
 
 
-async def revoke(connection: Executor, credential_id: uuid.UUID, coalition_id: uuid.UUID) -> bool:
+async def revoke(connection: Executor, principal: Principal, credential_id: uuid.UUID) -> bool:
+    """Revoke an active credential of the principal's coalition and audit it;
+    False if there is none. Callers broadcast the revocation after commit."""
     result = await connection.execute(
         update(credentials)
         .where(
             credentials.c.id == credential_id,
-            credentials.c.coalition_id == coalition_id,
+            credentials.c.coalition_id == principal.coalition_id,
             credentials.c.revoked_at.is_(None),
         )
         .values(revoked_at=datetime.now(UTC))
         .returning(credentials.c.id)
     )
-    return result.first() is not None
+    if result.first() is None:
+        return False
+    await audit(
+        connection,
+        coalition_id=principal.coalition_id,
+        actor=principal.actor,
+        action="credential.revoke",
+        subject_id=credential_id,
+    )
+    return True
 
 
 class Authenticator:
