@@ -153,7 +153,7 @@ class TillSetup:
 
 class TillSetups:
     """A partner's programme and currency, kept in memory so an earn needs no
-    lookup; reloaded after ``ttl`` seconds or when this process changes it."""
+    lookup; reloaded after ``ttl`` seconds."""
 
     def __init__(self, engine: AsyncEngine, ttl: float = 30.0) -> None:
         self._engine = engine
@@ -179,9 +179,6 @@ class TillSetups:
         async with self._engine.connect() as connection:
             row = (await connection.execute(query)).one()
         return TillSetup(row.coalition_id, row.currency, Programme(row.earn_rate_per_unit))
-
-    def forget(self, partner_id: uuid.UUID) -> None:
-        self._setups.forget(partner_id)
 
 
 @dataclass(frozen=True)
