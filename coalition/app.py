@@ -21,8 +21,8 @@ from strawberry.litestar import make_graphql_controller
 from coalition.graphql.context import Context, Services
 from coalition.graphql.schema import create_schema
 from coalition.partners.service import TillSetups
-from coalition.platform.auth.revocations import listening
 from coalition.platform.auth.service import Authenticator
+from coalition.platform.broadcasts import CREDENTIALS_REVOKED, RULES_CHANGED, listening
 from coalition.platform.coalitions.service import CoalitionDirectory
 from coalition.platform.database import create_engine, create_sessionmaker
 from coalition.platform.ledger.repository import PostingGateway
@@ -94,7 +94,9 @@ def create_app(settings: Settings) -> Litestar:
         )
         app.state.services = services
         try:
-            async with listening(redis, services.authenticator):
+            async with listening(
+                redis, {CREDENTIALS_REVOKED: services.authenticator, RULES_CHANGED: services.till_setups}
+            ):
                 yield
         finally:
             await redis.aclose()

@@ -287,9 +287,9 @@ def revoke(slug: str, credential_id: str) -> None:
     """Revoke a key or token; running API processes refuse it at once."""
     from redis.asyncio import Redis
 
-    from coalition.platform.auth.revocations import announce
     from coalition.platform.auth.service import Principal
     from coalition.platform.auth.service import revoke as revoke_credential
+    from coalition.platform.broadcasts import announce
 
     target = _uuid(credential_id)
 

@@ -31,9 +31,9 @@ from coalition.graphql.types import (
 from coalition.partners import service as partners
 from coalition.partners.service import BasketLine
 from coalition.platform.auth import service as auth
-from coalition.platform.auth.revocations import announce
 from coalition.platform.auth.tokens import CredentialKind
 from coalition.platform.auth.tokens import PartnerRole as Role
+from coalition.platform.broadcasts import announce
 from coalition.platform.errors import DomainError, ErrorCode
 from coalition.platform.ledger.repository import Posting
 from coalition.platform.members import service as members

@@ -7,6 +7,7 @@ from coalition.platform.coalitions import tables as coalition_tables
 from coalition.platform.database import metadata
 from coalition.platform.ledger import tables as ledger_tables
 from coalition.platform.members import tables as member_tables
+from coalition.platform.programme import tables as programme_tables
 
 __all__ = [
     "audit_tables",
@@ -16,4 +17,5 @@ __all__ = [
     "member_tables",
     "metadata",
     "partner_tables",
+    "programme_tables",
 ]

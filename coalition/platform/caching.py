@@ -28,5 +28,8 @@ class Remembered(Generic[K, V]):
             self._cache[key] = value
         return value
 
+    def forget(self, key: K) -> None:
+        self._cache.pop(key, None)
+
     def forget_all(self) -> None:
         self._cache.clear()

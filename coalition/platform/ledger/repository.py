@@ -34,9 +34,12 @@ class Posting:
 
 
 _EARN = text(
-    "SELECT * FROM ledger_earn(:partner_id, :key, :hash, :card, :purchase_minor, :points,"
-    " CAST(:explanation AS text[]), :receipt_ref, :occurred_at)"
+    "SELECT * FROM ledger_earn(:partner_id, :key, :hash, :card, :purchase_minor,"
+    " CAST(:explanation AS text[]), :receipt_ref, :occurred_at, CAST(:awards AS jsonb), :expected_seq,"
+    " CAST(:effects AS jsonb))"
 )
+_DONATE = text("SELECT * FROM ledger_donate(:member_id, :key, :hash, :charity_id, :points, :match)")
+_TRANSFER = text("SELECT * FROM ledger_transfer(:member_id, :key, :hash, :to_card, :points, :max_per_day)")
 _REDEEM = text("SELECT * FROM ledger_redeem(:partner_id, :key, :hash, :card, :points, :receipt_ref)")
 _REVERSE = text(
     "SELECT * FROM ledger_reverse(:coalition_id, :partner_id, :key, :hash, :transaction_id, :points, :reason)"
@@ -62,6 +65,18 @@ class PostingGateway:
 
     async def reverse(self, **params: Any) -> Posting:
         return await self._call(_REVERSE, params)
+
+    async def donate(self, **params: Any) -> Posting:
+        return await self._call(_DONATE, params)
+
+    async def transfer(self, **params: Any) -> Posting:
+        return await self._call(_TRANSFER, params)
+
+
+async def redeem_within(connection: Executor, **params: Any) -> Posting:
+    """A redemption inside the caller's transaction, to commit with what it pays for."""
+    row = (await connection.execute(_REDEEM, params)).one()
+    return Posting(**row._mapping)
 
 
 @dataclass(frozen=True)

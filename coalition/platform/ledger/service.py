@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from coalition.platform.database import Executor
 from coalition.platform.errors import DomainError, ErrorCode, validation
-from coalition.platform.ledger.repository import Posting, PostingGateway
+from coalition.platform.ledger.repository import Posting, PostingGateway, redeem_within
 from coalition.platform.ledger.rules import MAX_POINTS
 
 _KEY = re.compile(r"^[\x21-\x7e]{1,128}$")
@@ -26,7 +27,12 @@ _REFUSALS = {
     "IDEMPOTENCY_CONFLICT": "this idempotency key was used for a different request",
     "ALREADY_REVERSED": "that transaction (or that much of it) is already reversed",
     "VALIDATION": "only earn and redeem transactions can be reversed",
+    "LIMIT_EXCEEDED": "this would exceed a limit of the coalition",
 }
+
+
+class StaleMemberState(Exception):
+    """The member's activity changed between reading it and posting; evaluate again."""
 
 
 def check_idempotency_key(key: str) -> str:
@@ -66,17 +72,42 @@ class EarnRequest:
     idempotency_key: str
     card_number: str
     purchase_minor: int
-    points: int
+    # Points per funder: a partner's id, or None for the coalition.
+    awards: dict[uuid.UUID | None, int]
     explanation: list[str]
     receipt_ref: str | None
     occurred_at: datetime | None
     basket: list[dict[str, Any]] | None
+    expected_seq: int | None = None
+    effects: dict[str, Any] | None = None
 
 
-def _accepted(posting: Posting) -> Posting:
+def _accepted(posting: Posting, messages: dict[str, str] | None = None) -> Posting:
     if posting.outcome in ("POSTED", "REPLAYED"):
         return posting
-    raise DomainError(ErrorCode(posting.outcome), _REFUSALS[posting.outcome])
+    if posting.outcome == "STALE":
+        raise StaleMemberState
+    message = (messages or {}).get(posting.outcome) or _REFUSALS[posting.outcome]
+    raise DomainError(ErrorCode(posting.outcome), message)
+
+
+async def redeem_in_session(
+    session: Executor,
+    partner_id: uuid.UUID,
+    key: str,
+    fingerprint: str,
+    card_number: str,
+    points: int,
+    receipt_ref: str | None,
+) -> Posting:
+    """Spends points at ``partner_id`` in the session's transaction (for a
+    purchase that must commit together with the redemption)."""
+    return _accepted(
+        await redeem_within(
+            session, partner_id=partner_id, key=key, hash=fingerprint, card=card_number, points=points,
+            receipt_ref=receipt_ref,
+        )
+    )  # fmt: skip
 
 
 class LedgerService:
@@ -101,10 +132,14 @@ class LedgerService:
                 hash=fingerprint,
                 card=request.card_number,
                 purchase_minor=request.purchase_minor,
-                points=request.points,
                 explanation=request.explanation,
                 receipt_ref=request.receipt_ref,
                 occurred_at=request.occurred_at,
+                awards=json.dumps(
+                    [{"funder": str(f) if f else None, "points": p} for f, p in request.awards.items() if p]
+                ),
+                expected_seq=request.expected_seq,
+                effects=json.dumps(request.effects) if request.effects is not None else None,
             )
         )
 
@@ -159,3 +194,36 @@ class LedgerService:
                 reason=reason,
             )
         )
+
+    async def donate(
+        self, member_id: uuid.UUID, *, idempotency_key: str, charity_id: uuid.UUID, points: int, match: int
+    ) -> Posting:
+        check_idempotency_key(idempotency_key)
+        check_points(points)
+        fingerprint = request_hash("donate", {"charity": str(charity_id), "points": points})
+        return _accepted(
+            await self._gateway.donate(
+                member_id=member_id, key=idempotency_key, hash=fingerprint, charity_id=charity_id, points=points,
+                match=match,
+            ),
+            {"NOT_FOUND": "no such charity"},
+        )  # fmt: skip
+
+    async def transfer(
+        self, member_id: uuid.UUID, *, idempotency_key: str, to_card: str, points: int, max_per_day: int
+    ) -> Posting:
+        check_idempotency_key(idempotency_key)
+        check_card_number(to_card, "toCardNumber")
+        check_points(points)
+        fingerprint = request_hash("transfer", {"to": to_card, "points": points})
+        return _accepted(
+            await self._gateway.transfer(
+                member_id=member_id, key=idempotency_key, hash=fingerprint, to_card=to_card, points=points,
+                max_per_day=max_per_day,
+            ),
+            {
+                "NOT_FOUND": "no active member has that card",
+                "VALIDATION": "points cannot be transferred to the same member",
+                "LIMIT_EXCEEDED": "this transfer would exceed the daily transfer limit",
+            },
+        )  # fmt: skip

@@ -57,6 +57,10 @@ transactions = Table(
     Column("reverses_id", UUID(as_uuid=True), nullable=True),
     Column("reason", Text, nullable=True),
     Column("explanation", ARRAY(Text), nullable=False, server_default="{}"),
+    # DONATE: the charity and the points the coalition added; TRANSFER: the other member.
+    Column("charity_id", UUID(as_uuid=True), nullable=True),
+    Column("matched_points", BigInteger, nullable=True),
+    Column("counterparty_member_id", UUID(as_uuid=True), nullable=True),
     PrimaryKeyConstraint("member_id", "id"),
     CheckConstraint(
         "kind IN ('EARN', 'REDEEM', 'REVERSAL', 'EXPIRE', 'ADJUST', 'BONUS', 'TRANSFER', 'DONATE')",
@@ -138,11 +142,12 @@ lot_consumptions = Table(
     Column("partner_id", UUID(as_uuid=True), nullable=True),
     Column("business_date", Date, nullable=False),
     # REDEEM: spent; RESTORE: a reversed redemption gives them back;
-    # CLAWBACK: a reversed earn takes them back; EXPIRE: breakage.
+    # CLAWBACK: a reversed earn takes them back; EXPIRE: breakage;
+    # DONATE: given to a charity; TRANSFER: given to another member.
     Column("kind", String(16), nullable=False),
     Column("points", BigInteger, nullable=False),
     PrimaryKeyConstraint("member_id", "transaction_id", "lot_id"),
-    CheckConstraint("kind IN ('REDEEM', 'RESTORE', 'CLAWBACK', 'EXPIRE')", name="kind_known"),
+    CheckConstraint("kind IN ('REDEEM', 'RESTORE', 'CLAWBACK', 'EXPIRE', 'DONATE', 'TRANSFER')", name="kind_known"),
     CheckConstraint("points > 0", name="points_positive"),
     Index("ix_lot_consumptions_lot", "member_id", "lot_id"),
     Index("ix_lot_consumptions_business_date", "business_date"),

@@ -5,9 +5,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, func, select, update
 
 from coalition.platform.database import Executor
+from coalition.platform.ledger.tables import transactions
 from coalition.platform.members.tables import members
 
 
@@ -22,6 +23,8 @@ class MemberRecord:
     status: str
     enrolled_by_partner_id: uuid.UUID | None
     created_at: datetime
+    referral_code: str
+    referred_by_member_id: uuid.UUID | None
 
     @classmethod
     def from_row(cls, row: Row[Any]) -> MemberRecord:
@@ -61,3 +64,49 @@ async def contact_taken(connection: Executor, coalition_id: uuid.UUID, email: st
         conditions[0] if len(conditions) == 1 else conditions[0] | conditions[1],
     )
     return (await connection.execute(query.limit(1))).first() is not None
+
+
+async def member_for_update(connection: Executor, member_id: uuid.UUID) -> MemberRecord | None:
+    row = (await connection.execute(select(members).where(members.c.id == member_id).with_for_update())).first()
+    return None if row is None else MemberRecord.from_row(row)
+
+
+async def member_by_referral_code(connection: Executor, coalition_id: uuid.UUID, code: str) -> MemberRecord | None:
+    row = (
+        await connection.execute(
+            select(members).where(members.c.coalition_id == coalition_id, members.c.referral_code == code)
+        )
+    ).first()
+    return None if row is None else MemberRecord.from_row(row)
+
+
+async def referrer_chain(connection: Executor, member_id: uuid.UUID, limit: int = 100) -> list[uuid.UUID]:
+    """The member, who referred them, who referred that one, ... (at most ``limit``)."""
+    chain = [member_id]
+    while len(chain) < limit:
+        above = (
+            await connection.execute(select(members.c.referred_by_member_id).where(members.c.id == chain[-1]))
+        ).scalar_one_or_none()
+        if above is None or above in chain:
+            if above is not None:
+                chain.append(above)
+            return chain
+        chain.append(above)
+    return chain
+
+
+async def has_purchased(connection: Executor, member_id: uuid.UUID) -> bool:
+    query = select(transactions.c.id).where(transactions.c.member_id == member_id, transactions.c.kind == "EARN")
+    return (await connection.execute(query.limit(1))).first() is not None
+
+
+async def set_referrer(connection: Executor, member_id: uuid.UUID, referrer_id: uuid.UUID) -> MemberRecord:
+    row = (
+        await connection.execute(
+            update(members)
+            .where(members.c.id == member_id)
+            .values(referred_by_member_id=referrer_id)
+            .returning(members)
+        )
+    ).one()
+    return MemberRecord.from_row(row)

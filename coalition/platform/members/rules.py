@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Sequence
 from datetime import date
 
 from coalition.platform.errors import validation
@@ -55,3 +56,25 @@ def check_birth_date(birth_date: date | None, today: date) -> date | None:
     if birth_date > today or birth_date.year < today.year - 130:
         raise validation("birth date is not plausible", "birthDate")
     return birth_date
+
+
+_REFERRAL_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
+
+
+def new_referral_code() -> str:
+    return "".join(secrets.choice(_REFERRAL_ALPHABET) for _ in range(8))
+
+
+def normalise_code(code: str) -> str:
+    return code.strip().upper().replace("-", "").replace(" ", "")
+
+
+def check_referral(member_id: object, referrer_chain: Sequence[object]) -> None:
+    """``referrer_chain``: the would-be referrer, then who referred them, and so
+    on. Referring yourself, directly or round a loop, earns nothing."""
+    if not referrer_chain:
+        return
+    if referrer_chain[0] == member_id:
+        raise validation("a member cannot use their own referral code", "referralCode")
+    if member_id in referrer_chain:
+        raise validation("this referral would make a loop of members referring each other", "referralCode")

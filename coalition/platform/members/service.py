@@ -11,12 +11,14 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 
 from coalition.platform.database import AsyncSession
-from coalition.platform.errors import DomainError, ErrorCode
+from coalition.platform.errors import DomainError, ErrorCode, validation
 from coalition.platform.ledger.repository import create_wallet
 from coalition.platform.ledger.service import check_card_number, check_idempotency_key, request_hash
 from coalition.platform.ledger.tables import idempotency_keys
 from coalition.platform.members import repository, rules
 from coalition.platform.members.repository import MemberRecord
+from coalition.platform.programme import repository as programme
+from coalition.platform.programme.rules import EnrolmentMode
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,8 @@ class Enrolment:
     email: str | None
     phone: str | None
     birth_date: date | None
+    invite_code: str | None = None
+    referral_code: str | None = None
 
 
 async def _replay(session: AsyncSession, scope_id: uuid.UUID, key: str, fingerprint: str) -> MemberRecord | None:
@@ -59,7 +63,14 @@ async def enrol(
     email = rules.check_email(request.email)
     phone = rules.check_phone(request.phone)
     birth_date = rules.check_birth_date(request.birth_date, datetime.now(UTC).date())
-    fingerprint = request_hash("enrol", {"card": card, "email": email, "phone": phone, "birthDate": birth_date})
+    invite = rules.normalise_code(request.invite_code) if request.invite_code else None
+    referral = rules.normalise_code(request.referral_code) if request.referral_code else None
+    if (invite and len(invite) > 32) or (referral and len(referral) > 16):
+        raise validation("code is too long", "inviteCode" if invite and len(invite) > 32 else "referralCode")
+    fingerprint = request_hash(
+        "enrol",
+        {"card": card, "email": email, "phone": phone, "birthDate": birth_date, "invite": invite, "referral": referral},
+    )
     replayed = await _replay(session, scope_id, key, fingerprint)
     if replayed is not None:
         return replayed
@@ -77,6 +88,19 @@ async def enrol(
         assert replayed is not None
         return replayed
 
+    programme_rules = await programme.load_rules(session, coalition_id)
+    invite_only = programme_rules.enrolment is EnrolmentMode.INVITE_ONLY and partner_id is not None
+    if invite_only and (invite is None or not await programme.use_invite(session, coalition_id, invite, _now())):
+        raise DomainError(
+            ErrorCode.MEMBER_NOT_ELIGIBLE,
+            "this coalition is invite-only: a valid, unused invite code is needed",
+            ("inviteCode",),
+        )
+    referrer = None
+    if referral is not None:
+        referrer = await repository.member_by_referral_code(session, coalition_id, referral)
+        if referrer is None or referrer.status != "ACTIVE":
+            raise DomainError(ErrorCode.NOT_FOUND, "no member has this referral code", ("referralCode",))
     if card is not None and await repository.member_by_card(session, coalition_id, card):
         raise DomainError(ErrorCode.CONFLICT, "this card is already enrolled", ("cardNumber",))
     if await repository.contact_taken(session, coalition_id, email, phone):
@@ -92,8 +116,45 @@ async def enrol(
                 phone=phone,
                 birth_date=birth_date,
                 enrolled_by_partner_id=partner_id,
+                referral_code=rules.new_referral_code(),
+                referred_by_member_id=referrer.id if referrer else None,
             )
             await create_wallet(session, member.id, coalition_id)
+            await programme.create_activity(session, member.id)
     except IntegrityError as exc:
         raise DomainError(ErrorCode.CONFLICT, "this member is already enrolled") from exc
+    signup = programme_rules.bonuses.signup
+    if signup:
+        await session.execute(
+            text("SELECT ledger_post_bonus(:member, :coalition, :points, CAST(:lines AS text[]), 'signup')"),
+            {
+                "member": member.id,
+                "coalition": coalition_id,
+                "points": signup,
+                "lines": [f"Welcome bonus (coalition): +{signup}"],
+            },
+        )
     return member
+
+
+async def apply_referral_code(
+    session: AsyncSession, coalition_id: uuid.UUID, member_id: uuid.UUID, code: str
+) -> MemberRecord:
+    """A member who joined without a referral names who referred them, before
+    their first purchase."""
+    member = await repository.member_for_update(session, member_id)
+    if member is None or member.coalition_id != coalition_id:
+        raise DomainError(ErrorCode.NOT_FOUND, "no such member")
+    if member.referred_by_member_id is not None:
+        raise DomainError(ErrorCode.CONFLICT, "a referral is already recorded for this member", ("referralCode",))
+    if await repository.has_purchased(session, member_id):
+        raise DomainError(ErrorCode.CONFLICT, "referral codes apply before the first purchase", ("referralCode",))
+    referrer = await repository.member_by_referral_code(session, coalition_id, rules.normalise_code(code))
+    if referrer is None or referrer.status != "ACTIVE":
+        raise DomainError(ErrorCode.NOT_FOUND, "no member has this referral code", ("referralCode",))
+    rules.check_referral(member.id, await repository.referrer_chain(session, referrer.id))
+    return await repository.set_referrer(session, member_id, referrer.id)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)

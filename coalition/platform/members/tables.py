@@ -29,9 +29,13 @@ members = Table(
     Column("birth_date", Date, nullable=True),
     Column("status", String(16), nullable=False, server_default="ACTIVE"),
     Column("enrolled_by_partner_id", UUID(as_uuid=True), ForeignKey("partners.id"), nullable=True),
+    # The code this member gives friends, and who referred this member.
+    Column("referral_code", String(16), nullable=False),
+    Column("referred_by_member_id", UUID(as_uuid=True), ForeignKey("members.id"), nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     CheckConstraint("status IN ('ACTIVE', 'BLOCKED', 'ERASED')", name="status_known"),
     Index("uq_members_card", "coalition_id", "card_number", unique=True),
+    Index("uq_members_referral_code", "coalition_id", "referral_code", unique=True),
     Index(
         "uq_members_email",
         "coalition_id",

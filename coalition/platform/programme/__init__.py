@@ -1,0 +1,1 @@
+"""The coalition-wide programme: limits, bonuses, tiers, enrolment, transfers, charities."""
