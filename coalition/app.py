@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, Literal
 
-from litestar import Litestar, Request, get
+from litestar import Litestar, MediaType, Request, get
 from litestar.datastructures import State
 from litestar.exceptions import NotAuthorizedException
 from litestar.middleware.logging import LoggingMiddlewareConfig
@@ -20,6 +20,7 @@ from strawberry.litestar import make_graphql_controller
 
 from coalition.graphql.context import Context, Services
 from coalition.graphql.schema import create_schema
+from coalition.partners import terms
 from coalition.partners.service import TillSetups
 from coalition.platform.auth.service import Authenticator
 from coalition.platform.broadcasts import CREDENTIALS_REVOKED, RULES_CHANGED, listening
@@ -27,6 +28,7 @@ from coalition.platform.coalitions.service import CoalitionDirectory
 from coalition.platform.database import create_engine, create_sessionmaker
 from coalition.platform.ledger.repository import PostingGateway
 from coalition.platform.ledger.service import LedgerService
+from coalition.platform.programme.service import CoalitionRulesCache
 from coalition.platform.settings import Settings
 
 _REQUEST_LOG_FIELDS: tuple[Literal["path", "method"], ...] = ("path", "method")
@@ -73,6 +75,27 @@ async def ready(state: State) -> Response[dict[str, str]]:
     return Response(checks, status_code=200 if healthy else HTTP_503_SERVICE_UNAVAILABLE)
 
 
+class RulesCaches:
+    """What saved programme rules make stale."""
+
+    def __init__(self, services: Services) -> None:
+        self._services = services
+
+    def forget_all(self) -> None:
+        self._services.till_setups.forget_all()
+        self._services.coalition_rules.forget_all()
+
+
+@get("/terms/{slug:str}", include_in_schema=False)
+async def terms_page(state: State, slug: str, lang: str | None = None) -> Response[str]:
+    """The programme terms, public, written from the live rules."""
+    async with state.services.engine.connect() as connection:
+        html = await terms.page(connection, slug, lang)
+    if html is None:
+        return Response("No such coalition.", status_code=404, media_type=MediaType.TEXT)
+    return Response(html, media_type=MediaType.HTML)
+
+
 def create_app(settings: Settings) -> Litestar:
     """The API for servers given by ``settings`` (URLs must be set by now)."""
     if settings.database_url is None or settings.redis_url is None:
@@ -91,11 +114,12 @@ def create_app(settings: Settings) -> Litestar:
             ledger=LedgerService(PostingGateway(engine)),
             till_setups=TillSetups(engine),
             coalitions=CoalitionDirectory(engine),
+            coalition_rules=CoalitionRulesCache(engine),
         )
         app.state.services = services
         try:
             async with listening(
-                redis, {CREDENTIALS_REVOKED: services.authenticator, RULES_CHANGED: services.till_setups}
+                redis, {CREDENTIALS_REVOKED: services.authenticator, RULES_CHANGED: RulesCaches(services)}
             ):
                 yield
         finally:
@@ -124,7 +148,7 @@ def create_app(settings: Settings) -> Litestar:
         )
     )
     return Litestar(
-        route_handlers=[controller, live, ready, PrometheusController],
+        route_handlers=[controller, live, ready, terms_page, PrometheusController],
         lifespan=[lifespan],
         middleware=[metrics.middleware],
         plugins=[StructlogPlugin(logs)],

@@ -7,12 +7,15 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
+from zoneinfo import ZoneInfo
 
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker
 from strawberry.dataloader import DataLoader
 from strawberry.litestar import BaseContext
 
+from coalition.partners import repository as partner_programmes
+from coalition.partners.repository import CouponRecord, RewardRecord, StampCardRecord
 from coalition.partners.service import TillSetups
 from coalition.platform.auth.service import Authenticator, Principal
 from coalition.platform.coalitions import repository as coalitions
@@ -24,6 +27,9 @@ from coalition.platform.ledger.repository import TransactionRecord
 from coalition.platform.ledger.service import LedgerService
 from coalition.platform.members import repository as members
 from coalition.platform.members.repository import MemberRecord
+from coalition.platform.programme import repository as programme
+from coalition.platform.programme.repository import Activity
+from coalition.platform.programme.service import CoalitionRulesCache
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -42,6 +48,7 @@ class Services:
     ledger: LedgerService
     till_setups: TillSetups
     coalitions: CoalitionDirectory
+    coalition_rules: CoalitionRulesCache
 
 
 def _loader(
@@ -77,6 +84,46 @@ async def _expiring(c: AsyncConnection, ids: list[uuid.UUID]) -> dict[uuid.UUID,
     return await ledger.expiring_lots(c, ids, now, now + EXPIRING_SOON)
 
 
+async def _rewards(c: AsyncConnection, ids: list[uuid.UUID]) -> dict[uuid.UUID, RewardRecord]:
+    return {r.id: r for r in await partner_programmes.rewards_by_ids(c, ids)}
+
+
+async def _charity_totals(c: AsyncConnection, ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+    return await programme.charity_totals(c, ids)
+
+
+async def _member_coupons(c: AsyncConnection, ids: list[uuid.UUID]) -> dict[uuid.UUID, list[CouponRecord]]:
+    return await partner_programmes.member_coupons(c, ids)
+
+
+async def _member_stamps(c: AsyncConnection, ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[uuid.UUID, int]]:
+    return await partner_programmes.member_stamps(c, ids)
+
+
+async def _transaction_coupons(c: AsyncConnection, ids: list[uuid.UUID]) -> dict[uuid.UUID, list[CouponRecord]]:
+    return await partner_programmes.coupons_of_transactions(c, ids)
+
+
+async def _stamp_cards(c: AsyncConnection, coalition_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[StampCardRecord]]:
+    return {
+        coalition_id: await partner_programmes.coalition_stamp_cards(c, coalition_id) for coalition_id in coalition_ids
+    }
+
+
+def _activities(
+    services: Services, coalition_id: uuid.UUID
+) -> Callable[[AsyncConnection, list[uuid.UUID]], Awaitable[dict[uuid.UUID, Activity]]]:
+    """Members' activity over the caller's coalition's tier window."""
+
+    async def fetch(c: AsyncConnection, ids: list[uuid.UUID]) -> dict[uuid.UUID, Activity]:
+        rules = await services.coalition_rules.get(coalition_id)
+        coalition = await services.coalitions.get(coalition_id)
+        today = datetime.now(ZoneInfo(coalition.timezone)).date()
+        return await programme.activities(c, ids, today - timedelta(days=rules.tiers.window_days))
+
+    return fetch
+
+
 class Context(BaseContext, kw_only=True):
     services: Services
     principal: Principal
@@ -85,6 +132,13 @@ class Context(BaseContext, kw_only=True):
     transactions: DataLoader[uuid.UUID, TransactionRecord | None]
     wallets: DataLoader[uuid.UUID, tuple[int, int, int] | None]
     expiring: DataLoader[uuid.UUID, list[tuple[int, datetime]] | None]
+    rewards: DataLoader[uuid.UUID, RewardRecord | None]
+    charity_totals: DataLoader[uuid.UUID, int | None]
+    member_coupons: DataLoader[uuid.UUID, list[CouponRecord] | None]
+    member_stamps: DataLoader[uuid.UUID, dict[uuid.UUID, int] | None]
+    transaction_coupons: DataLoader[uuid.UUID, list[CouponRecord] | None]
+    stamp_cards: DataLoader[uuid.UUID, list[StampCardRecord] | None]
+    activities: DataLoader[uuid.UUID, Activity | None]
 
     @classmethod
     def create(cls, services: Services, principal: Principal) -> Context:
@@ -97,6 +151,13 @@ class Context(BaseContext, kw_only=True):
             transactions=_loader(engine, _transactions),
             wallets=_loader(engine, _wallets),
             expiring=_loader(engine, _expiring),
+            rewards=_loader(engine, _rewards),
+            charity_totals=_loader(engine, _charity_totals),
+            member_coupons=_loader(engine, _member_coupons),
+            member_stamps=_loader(engine, _member_stamps),
+            transaction_coupons=_loader(engine, _transaction_coupons),
+            stamp_cards=_loader(engine, _stamp_cards),
+            activities=_loader(engine, _activities(services, principal.coalition_id)),
         )
 
     async def coalition(self) -> CoalitionRecord:

@@ -80,7 +80,8 @@ class EnrollMemberInput:
     email: str | None = None
     phone: str | None = None
     birth_date: date | None = None
-    referral_code: str | None = None
+    referral_code: str | None = strawberry.field(default=None, description="The referring member's code.")
+    invite_code: str | None = strawberry.field(default=None, description="Needed when the coalition is invite-only.")
 
 
 @strawberry.input
@@ -90,7 +91,7 @@ class CreatePartnerInput:
     iban: str | None = None
 
 
-async def _posting_payload(context: Context, posting: Posting) -> PostingPayload:
+async def posting_payload(context: Context, posting: Posting) -> PostingPayload:
     currency = (await context.coalition()).currency
     assert posting.transaction_id is not None
     assert posting.member_id is not None
@@ -205,6 +206,8 @@ class MemberMutations:
                     email=input.email,
                     phone=input.phone,
                     birth_date=input.birth_date,
+                    invite_code=input.invite_code,
+                    referral_code=input.referral_code,
                 ),
             )
         return MemberPayload(member=Member.of(member))
@@ -232,7 +235,7 @@ class LedgerMutations:
             ),
             occurred_at=input.occurred_at,
         )
-        return await _posting_payload(info.context, posting)
+        return await posting_payload(info.context, posting)
 
     @strawberry.mutation(description="Till: spend points, soonest-expiring first.")
     @refusals_as(PostingPayload)
@@ -246,7 +249,7 @@ class LedgerMutations:
             points=input.points,
             receipt_ref=input.receipt_ref,
         )
-        return await _posting_payload(info.context, posting)
+        return await posting_payload(info.context, posting)
 
     @strawberry.mutation(description="Reverse an earn or a redemption, whole or in part.")
     @refusals_as(PostingPayload)
@@ -260,4 +263,4 @@ class LedgerMutations:
             points=input.points,
             reason=input.reason,
         )
-        return await _posting_payload(info.context, posting)
+        return await posting_payload(info.context, posting)

@@ -35,6 +35,12 @@ def require_partner(context: Context, what: str, role: PartnerRole | None = None
     return principal
 
 
+def require_member(context: Context, what: str) -> Principal:
+    if context.principal.kind != CredentialKind.MEMBER or context.principal.member_id is None:
+        raise forbidden(what)
+    return context.principal
+
+
 def require_partner_or_operator(context: Context, what: str) -> Principal:
     if context.principal.kind == CredentialKind.MEMBER:
         raise forbidden(what)

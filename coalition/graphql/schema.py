@@ -14,12 +14,13 @@ from strawberry.extensions import (
 from strawberry.tools import merge_types
 
 from coalition.graphql.mutations import LedgerMutations, MemberMutations, PartnerMutations
+from coalition.graphql.programme import ProgrammeMutations, ProgrammeQueries
 from coalition.graphql.queries import CoalitionQueries, LedgerQueries, MemberQueries
 from coalition.graphql.types import Coalition, Member, Partner, Transaction
 from coalition.platform.errors import DomainError
 
-Query = merge_types("Query", (CoalitionQueries, MemberQueries, LedgerQueries))
-Mutation = merge_types("Mutation", (PartnerMutations, MemberMutations, LedgerMutations))
+Query = merge_types("Query", (CoalitionQueries, MemberQueries, LedgerQueries, ProgrammeQueries))
+Mutation = merge_types("Mutation", (PartnerMutations, MemberMutations, LedgerMutations, ProgrammeMutations))
 
 
 def _is_unexpected(error: GraphQLError) -> bool:

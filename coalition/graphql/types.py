@@ -7,6 +7,7 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -21,6 +22,11 @@ from coalition.platform.ledger import repository as ledger
 from coalition.platform.ledger.repository import TransactionRecord
 from coalition.platform.members.repository import MemberRecord
 from coalition.platform.money import to_major
+
+if TYPE_CHECKING:
+    from coalition.graphql.programme_types import Coupon, MemberTier, StampProgress
+
+_PROGRAMME = "coalition.graphql.programme_types"
 
 MAX_PAGE = 100
 
@@ -207,6 +213,15 @@ class Transaction(Node):
         record = await info.context.partners.load(self.partner_id)
         return Partner.of(record) if record else None
 
+    @strawberry.field(description="Coupons this posting issued (a full stamp card, a campaign, a reward bought).")
+    async def coupons(self, info: Info[Context, None]) -> list[Annotated[Coupon, strawberry.lazy(_PROGRAMME)]]:
+        from coalition.graphql.programme_types import Coupon
+
+        if self.kind not in (TransactionKind.EARN, TransactionKind.REDEEM):
+            return []
+        found = await info.context.transaction_coupons.load(uuid.UUID(self.id)) or []
+        return [Coupon.of(record) for record in found]
+
     @strawberry.field(description="For a REVERSAL: the transaction it reverses.")
     async def reverses(self, info: Info[Context, None]) -> Transaction | None:
         if self.reverses_id is None:
@@ -287,6 +302,66 @@ class Member(Node):
     @classmethod
     def of(cls, record: MemberRecord) -> Member:
         return cls(id=strawberry.ID(str(record.id)), card_number=record.card_number, record=record)
+
+    @strawberry.field(description="The code this member gives friends (the member and the operator see it).")
+    def referral_code(self, info: Info[Context, None]) -> str | None:
+        principal = info.context.principal
+        if principal.kind == CredentialKind.PARTNER:
+            return None
+        return self.record.referral_code
+
+    @strawberry.field(description="The member's tier; null when the coalition has no tiers.")
+    async def tier(self, info: Info[Context, None]) -> Annotated[MemberTier, strawberry.lazy(_PROGRAMME)] | None:
+        from coalition.graphql.programme_types import MemberTier
+        from coalition.platform.money import to_major
+        from coalition.platform.programme.rules import TierBasis, standing
+
+        policy = (await info.context.services.coalition_rules.get(self.record.coalition_id)).tiers
+        if not policy.tiers:
+            return None
+        activity = await info.context.activities.load(self.record.id)
+        by_points = policy.basis is TierBasis.POINTS
+        qualifying = 0 if activity is None else activity.points if by_points else activity.spend_minor
+        now = standing(policy, activity.tier_code if activity else None, qualifying)
+        currency = (await info.context.coalition()).currency
+        return MemberTier(
+            code=now.tier.code if now.tier else None,
+            name=now.tier.name if now.tier else None,
+            benefits=list(now.tier.benefits) if now.tier else [],
+            progress=now.progress,
+            points_to_next=now.to_next if by_points and now.next_tier else (0 if by_points else None),
+            spend_to_next=None if by_points else to_major(now.to_next, currency),
+            next_tier=now.next_tier.name if now.next_tier else None,
+            qualifying=qualifying,
+        )
+
+    @strawberry.field(description="Stamp cards the member has stamps on (a partner sees its own).")
+    async def stamp_cards(
+        self, info: Info[Context, None]
+    ) -> list[Annotated[StampProgress, strawberry.lazy(_PROGRAMME)]]:
+        from coalition.graphql.programme_types import StampCard, StampProgress
+
+        stamps = await info.context.member_stamps.load(self.record.id) or {}
+        cards = await info.context.stamp_cards.load(self.record.coalition_id) or []
+        principal = info.context.principal
+        return [
+            StampProgress(card=StampCard.of(card), stamps=stamps.get(card.card.id, 0))
+            for card in cards
+            if (card.card.id in stamps or principal.kind == CredentialKind.MEMBER)
+            and (principal.kind != CredentialKind.PARTNER or card.partner_id == principal.partner_id)
+        ]
+
+    @strawberry.field(description="Coupons, newest first (a partner sees those for its shop).")
+    async def coupons(
+        self, info: Info[Context, None], include_spent: bool = False
+    ) -> list[Annotated[Coupon, strawberry.lazy(_PROGRAMME)]]:
+        from coalition.graphql.programme_types import Coupon, CouponStatus
+
+        principal = info.context.principal
+        found = [Coupon.of(c) for c in await info.context.member_coupons.load(self.record.id) or []]
+        if principal.kind == CredentialKind.PARTNER:
+            found = [c for c in found if c.record.partner_id == principal.partner_id]
+        return [c for c in found if include_spent or c.status is CouponStatus.ISSUED]
 
     @strawberry.field
     async def wallet(self, info: Info[Context, None]) -> Wallet:

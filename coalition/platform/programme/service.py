@@ -8,8 +8,11 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from coalition.platform.audit.service import record as audit
 from coalition.platform.auth.service import Principal
+from coalition.platform.caching import Remembered
 from coalition.platform.database import AsyncSession, Executor
 from coalition.platform.errors import DomainError, ErrorCode, validation
 from coalition.platform.programme import repository
@@ -152,3 +155,22 @@ async def review_tiers(session: AsyncSession, coalition_id: uuid.UUID, today: da
                 await repository.set_tier(session, activity.member_id, code, today)
                 changed += 1
         after = page[-1].member_id
+
+
+class CoalitionRulesCache:
+    """Coalition rules kept in memory for answering reads (tier standings,
+    terms); forgotten when any process saves rules."""
+
+    def __init__(self, engine: AsyncEngine, ttl: float = 30.0) -> None:
+        self._engine = engine
+        self._rules: Remembered[uuid.UUID, CoalitionRules] = Remembered(self._load, ttl=ttl, maxsize=1_000)
+
+    async def get(self, coalition_id: uuid.UUID) -> CoalitionRules:
+        return await self._rules.get(coalition_id)
+
+    def forget_all(self) -> None:
+        self._rules.forget_all()
+
+    async def _load(self, coalition_id: uuid.UUID) -> CoalitionRules:
+        async with self._engine.connect() as connection:
+            return await repository.load_rules(connection, coalition_id)
