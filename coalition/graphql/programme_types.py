@@ -23,6 +23,12 @@ from coalition.platform.programme import rules as coalition_rules
 from coalition.platform.programme.repository import CharityRecord
 
 
+def plain(value: Decimal) -> Decimal:
+    """Without trailing zeros or an exponent: 100, 1.5, 0.25."""
+    normal = value.normalize()
+    return normal.quantize(Decimal(1)) if int(normal.as_tuple().exponent) > 0 else normal
+
+
 async def _partner(info: Info[Context, None], partner_id: uuid.UUID | None) -> Partner | None:
     if partner_id is None:
         return None
@@ -79,8 +85,8 @@ class EarnRules:
     @classmethod
     def of(cls, rules: partner_rules.EarnRules) -> EarnRules:
         return cls(
-            base_rate=rules.base_rate.normalize(),
-            category_rates=[CategoryRate(category=c.category, rate=c.rate.normalize()) for c in rules.category_rates],
+            base_rate=plain(rules.base_rate),
+            category_rates=[CategoryRate(category=c.category, rate=plain(c.rate)) for c in rules.category_rates],
             thresholds=[SpendThreshold(min_spend=t.min_spend, points=t.points) for t in rules.thresholds],
             max_points_per_transaction=rules.max_points_per_transaction,
         )
@@ -112,7 +118,7 @@ class Campaign:
             kind=campaign.kind,
             starts_at=campaign.starts_at,
             ends_at=campaign.ends_at,
-            multiplier=campaign.multiplier.normalize() if campaign.multiplier else None,
+            multiplier=plain(campaign.multiplier) if campaign.multiplier else None,
             bonus_points=campaign.bonus_points,
             categories=list(campaign.categories),
             tiers=list(campaign.tiers),
@@ -302,7 +308,7 @@ class Tier:
             code=tier.code,
             name=tier.name,
             threshold=tier.threshold,
-            multiplier=tier.multiplier.normalize(),
+            multiplier=plain(tier.multiplier),
             benefits=list(tier.benefits),
         )
 
@@ -378,8 +384,8 @@ class CoalitionRules:
         limits, bonuses, policy = rules.limits, rules.bonuses, rules.tiers
         return cls(
             limits=Limits(
-                min_earn_rate=limits.min_earn_rate.normalize(),
-                max_earn_rate=limits.max_earn_rate.normalize(),
+                min_earn_rate=plain(limits.min_earn_rate),
+                max_earn_rate=plain(limits.max_earn_rate),
                 max_points_per_transaction=limits.max_points_per_transaction,
                 max_points_per_member_per_day=limits.max_points_per_member_per_day,
             ),

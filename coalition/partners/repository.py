@@ -147,7 +147,8 @@ async def end_campaign(connection: Executor, campaign_id: uuid.UUID, at: datetim
     """Ends it now (a campaign that had not started yet ends before it begins)."""
     await connection.execute(
         text(
-            "UPDATE campaigns SET starts_at = least(starts_at, :at - interval '1 second'), ends_at = :at WHERE id = :id"
+            "UPDATE campaigns SET starts_at = least(starts_at, CAST(:at AS timestamptz) - interval '1 second'),"
+            " ends_at = :at WHERE id = :id"
         ),
         {"at": at, "id": campaign_id},
     )
@@ -474,4 +475,15 @@ async def member_state(connection: Executor, partner_id: uuid.UUID, card_number:
         ),
         row.qualifying_points,
         row.qualifying_spend,
+    )
+
+
+async def lock_member_activity(connection: Executor, partner_id: uuid.UUID, card_number: str) -> None:
+    await connection.execute(
+        text(
+            "SELECT 1 FROM member_activity a JOIN members m ON m.id = a.member_id"
+            " JOIN partners p ON p.coalition_id = m.coalition_id"
+            " WHERE p.id = :partner AND m.card_number = :card FOR UPDATE OF a"
+        ),
+        {"partner": partner_id, "card": card_number},
     )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -13,7 +15,7 @@ import msgspec
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from coalition.partners import repository
 from coalition.partners.coupons import new_code as new_coupon_code
@@ -191,10 +193,22 @@ class TillSetups:
     def forget_all(self) -> None:
         self._setups.forget_all()
 
-    async def member_state(self, partner_id: uuid.UUID, card_number: str, window_days: int) -> StateRead:
+    async def member_state(
+        self, partner_id: uuid.UUID, card_number: str, window_days: int, *, within: AsyncConnection | None = None
+    ) -> StateRead:
         """What the earn engine needs to know of the member: one statement."""
+        if within is not None:
+            return await repository.member_state(within, partner_id, card_number, window_days)
         async with self._autocommit.connect() as connection:
             return await repository.member_state(connection, partner_id, card_number, window_days)
+
+    @contextlib.asynccontextmanager
+    async def member_locked(self, partner_id: uuid.UUID, card_number: str) -> AsyncIterator[AsyncConnection]:
+        """A transaction holding the member's activity row, for purchases that
+        raced: each decides in turn on the state the previous one left."""
+        async with self._engine.begin() as connection:
+            await repository.lock_member_activity(connection, partner_id, card_number)
+            yield connection
 
     async def _load(self, partner_id: uuid.UUID) -> TillSetup:
         now = datetime.now(UTC)
@@ -251,11 +265,6 @@ class BasketLine:
     unit_price: Decimal
 
 
-# An earn decided on member state that changed meanwhile is evaluated again;
-# only a burst of purchases for one card at the same instant gets this far.
-_MAX_EVALUATIONS = 8
-
-
 async def earn_points(
     ledger: LedgerService,
     setups: TillSetups,
@@ -286,38 +295,41 @@ async def earn_points(
         lines=tuple(Line(b.sku, b.category, b.quantity, b.unit_price) for b in lines or []),
     )
     setup = till.setup
-    for _ in range(_MAX_EVALUATIONS):
+
+    async def post(within: AsyncConnection | None) -> Posting:
         now = datetime.now(UTC)
         expected_seq: int | None = None
         member = MemberState()
         today = now.astimezone(till.timezone).date()
         if setup.uses_member_state:
-            read = await setups.member_state(partner_id, card_number, setup.coalition.tiers.window_days)
+            read = await setups.member_state(partner_id, card_number, setup.coalition.tiers.window_days, within=within)
             if read.outcome is not None:
                 raise DomainError(ErrorCode(read.outcome), _TILL_REFUSALS[read.outcome])
             expected_seq, today = read.seq, read.today
             basis_points = setup.coalition.tiers.basis == TierBasis.POINTS
             member = replace(read.state, qualifying=read.qualifying_points if basis_points else read.qualifying_spend)
         earned = evaluate(purchase, member, setup, today, now)
-        try:
-            return await ledger.earn(
-                partner_id,
-                EarnRequest(
-                    idempotency_key=idempotency_key,
-                    card_number=card_number,
-                    purchase_minor=purchase_minor,
-                    awards=earned.by_funder() or {partner_id: 0},
-                    explanation=earned.explanation,
-                    receipt_ref=receipt_ref,
-                    occurred_at=occurred_at,
-                    basket=basket,
-                    expected_seq=expected_seq,
-                    effects=_effects(earned, member) if expected_seq is not None else None,
-                ),
-            )
-        except StaleMemberState:
-            continue
-    raise DomainError(ErrorCode.CONFLICT, "this card is busy with other purchases; try again")
+        request = EarnRequest(
+            idempotency_key=idempotency_key,
+            card_number=card_number,
+            purchase_minor=purchase_minor,
+            awards=earned.by_funder() or {partner_id: 0},
+            explanation=earned.explanation,
+            receipt_ref=receipt_ref,
+            occurred_at=occurred_at,
+            basket=basket,
+            expected_seq=expected_seq,
+            effects=_effects(earned, member) if expected_seq is not None else None,
+        )
+        return await ledger.earn(partner_id, request, within=within)
+
+    try:
+        return await post(None)
+    except StaleMemberState:
+        # Another purchase for this card changed its state meanwhile: queue
+        # behind it on the member's activity row and decide again.
+        async with setups.member_locked(partner_id, card_number) as connection:
+            return await post(connection)
 
 
 _TILL_REFUSALS = {

@@ -122,7 +122,7 @@ BEGIN
   END IF;
   v_today := ledger_business_date(v_till.o_coalition_id);
   RETURN QUERY
-  SELECT NULL::text, m.id, v_today, a.seq, a.tier_code, a.tier_since,
+  SELECT NULL::text, m.id, v_today, a.seq, a.tier_code::text, a.tier_since,
          coalesce(w.points, 0)::bigint, coalesce(w.spend, 0)::bigint, coalesce(d.points, 0)::bigint,
          coalesce((SELECT array_agg(DISTINCT p) FROM member_activity_days x, unnest(x.partner_ids) p
                     WHERE x.member_id = m.id AND x.day >= v_today - extract(isodow FROM v_today)::int + 1),

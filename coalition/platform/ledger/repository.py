@@ -57,7 +57,9 @@ class PostingGateway:
             row = (await connection.execute(statement, params)).one()
         return Posting(**row._mapping)
 
-    async def earn(self, **params: Any) -> Posting:
+    async def earn(self, within: Executor | None, **params: Any) -> Posting:
+        if within is not None:
+            return Posting(**(await within.execute(_EARN, params)).one()._mapping)
         return await self._call(_EARN, params)
 
     async def redeem(self, **params: Any) -> Posting:

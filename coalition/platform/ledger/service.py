@@ -114,7 +114,9 @@ class LedgerService:
     def __init__(self, gateway: PostingGateway) -> None:
         self._gateway = gateway
 
-    async def earn(self, partner_id: uuid.UUID, request: EarnRequest) -> Posting:
+    async def earn(self, partner_id: uuid.UUID, request: EarnRequest, *, within: Executor | None = None) -> Posting:
+        """Posts in one statement; ``within`` a caller's transaction when it
+        holds the member's activity (after a race), else on its own."""
         fingerprint = request_hash(
             "earn",
             {
@@ -127,6 +129,7 @@ class LedgerService:
         )
         return _accepted(
             await self._gateway.earn(
+                within,
                 partner_id=partner_id,
                 key=request.idempotency_key,
                 hash=fingerprint,

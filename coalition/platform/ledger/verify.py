@@ -43,7 +43,8 @@ _CHECKS = {
           FROM lots l
           LEFT JOIN (
             SELECT member_id, lot_id,
-                   sum(CASE kind WHEN 'REDEEM' THEN points WHEN 'RESTORE' THEN -points ELSE 0 END) AS consumed,
+                   sum(CASE WHEN kind IN ('REDEEM', 'DONATE', 'TRANSFER') THEN points
+                            WHEN kind = 'RESTORE' THEN -points ELSE 0 END) AS consumed,
                    sum(points) FILTER (WHERE kind = 'CLAWBACK') AS reversed,
                    sum(points) FILTER (WHERE kind = 'EXPIRE') AS expired
               FROM lot_consumptions GROUP BY member_id, lot_id

@@ -145,14 +145,14 @@ async def apply_referral_code(
     member = await repository.member_for_update(session, member_id)
     if member is None or member.coalition_id != coalition_id:
         raise DomainError(ErrorCode.NOT_FOUND, "no such member")
-    if member.referred_by_member_id is not None:
-        raise DomainError(ErrorCode.CONFLICT, "a referral is already recorded for this member", ("referralCode",))
-    if await repository.has_purchased(session, member_id):
-        raise DomainError(ErrorCode.CONFLICT, "referral codes apply before the first purchase", ("referralCode",))
     referrer = await repository.member_by_referral_code(session, coalition_id, rules.normalise_code(code))
     if referrer is None or referrer.status != "ACTIVE":
         raise DomainError(ErrorCode.NOT_FOUND, "no member has this referral code", ("referralCode",))
     rules.check_referral(member.id, await repository.referrer_chain(session, referrer.id))
+    if member.referred_by_member_id is not None:
+        raise DomainError(ErrorCode.CONFLICT, "a referral is already recorded for this member", ("referralCode",))
+    if await repository.has_purchased(session, member_id):
+        raise DomainError(ErrorCode.CONFLICT, "referral codes apply before the first purchase", ("referralCode",))
     return await repository.set_referrer(session, member_id, referrer.id)
 
 

@@ -45,7 +45,7 @@ async def current_rules(connection: Executor, coalition_id: uuid.UUID) -> Coalit
 
 
 def _invite_code() -> str:
-    return "INV-" + secrets.token_hex(4).upper()
+    return "INV" + secrets.token_hex(5).upper()
 
 
 async def create_invite(
