@@ -351,6 +351,40 @@ def verify(slug: str | None) -> None:
     click.echo("ledger is consistent: all invariants hold")
 
 
+@main.group()
+def programme() -> None:
+    """The programme's daily work."""
+
+
+@programme.command("review-tiers")
+@click.option("--coalition", "slug", required=True)
+@click.option("--date", "day", default=None, help="Business date to review as (default: today).")
+def review_tiers(slug: str, day: str | None) -> None:
+    """Move every member to the tier their window earns them (safe to run twice)."""
+    from datetime import date as date_type
+
+    from coalition.platform.programme.service import review_tiers as review
+
+    try:
+        as_of = date_type.fromisoformat(day) if day else None
+    except ValueError as exc:
+        raise click.BadParameter(f"not a date: {day}", param_hint="--date") from exc
+
+    async def use(session: AsyncSession) -> int:
+        from datetime import datetime
+        from zoneinfo import ZoneInfo
+
+        from coalition.platform.coalitions.repository import coalition_by_id
+
+        coalition = await coalition_by_id(session, await _coalition_id(session, slug))
+        assert coalition is not None
+        today = as_of or datetime.now(ZoneInfo(coalition.timezone)).date()
+        return await review(session, coalition.id, today)
+
+    changed = _in_session(use)
+    click.echo(f"{changed} member(s) changed tier")
+
+
 @main.command()
 @click.option("--port", type=int, default=None)
 @click.option("--members", "member_count", type=int, default=300, show_default=True)
@@ -379,6 +413,7 @@ def demo(port: int | None, member_count: int, days: int) -> None:
                 "-H 'Content-Type: application/json' "
                 """-d '{"query":"{ coalition { name pointsName partners { edges { node { name status } } } } }"}'"""
             )
+            click.echo(f"Programme terms: http://{settings.host}:{port or settings.port}/terms/demo (?lang=nl)")
             click.echo("")
 
         _serve(settings, settings.host, port or settings.port, banner)

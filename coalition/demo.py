@@ -13,6 +13,17 @@ from decimal import Decimal
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from coalition.partners import service as partners
+from coalition.partners.rules import (
+    Campaign,
+    CampaignKind,
+    CategoryRate,
+    Challenge,
+    ChallengeFunding,
+    ChallengePeriod,
+    EarnRules,
+    StampCard,
+    Threshold,
+)
 from coalition.platform.auth.service import Principal, issue
 from coalition.platform.auth.tokens import CredentialKind, PartnerRole
 from coalition.platform.coalitions.repository import coalition_by_slug
@@ -22,6 +33,16 @@ from coalition.platform.errors import DomainError
 from coalition.platform.ledger.repository import PostingGateway
 from coalition.platform.ledger.service import LedgerService
 from coalition.platform.members import service as members
+from coalition.platform.programme import service as programme
+from coalition.platform.programme.rules import (
+    Bonuses,
+    CoalitionRules,
+    DonationMatching,
+    Limits,
+    Tier,
+    TierPolicy,
+    Transfers,
+)
 from coalition.platform.settings import Settings
 
 SLUG = "demo"
@@ -93,6 +114,61 @@ async def _fresh_tokens(sessions: async_sessionmaker[AsyncSession], coalition_id
     }
 
 
+async def _programme(session: AsyncSession, operator: Principal, shop_ids: list[uuid.UUID]) -> None:
+    """What a town would run: tiers, bonuses, a cross-shop challenge, a coffee
+    stamp card, rewards to buy with points, a charity."""
+    now = datetime.now(UTC)
+    bakery, coffee, books = shop_ids[0], shop_ids[1], shop_ids[2]
+    await partners.save_coalition_rules(
+        session,
+        operator,
+        CoalitionRules(
+            limits=Limits(min_earn_rate=Decimal("0.5"), max_earn_rate=Decimal(6), max_points_per_member_per_day=5000),
+            bonuses=Bonuses(signup=50, birthday=100, referrer=200, referee=100, referral_min_purchase=Decimal(10)),
+            tiers=TierPolicy(
+                tiers=(
+                    Tier("BRONZE", "Bronze", 0),
+                    Tier("SILVER", "Silver", 1000, Decimal("1.25"), ("Early access to the Christmas market",)),
+                    Tier("GOLD", "Gold", 3000, Decimal("1.5"), ("Free bicycle check-up", "Gift wrapping")),
+                )
+            ),
+            transfers=Transfers(enabled=True, max_points_per_transfer=1000, max_points_per_day=2000),
+            donation_matching=DonationMatching(percent=50, max_points_per_donation=500),
+        ),
+    )
+    await partners.create_challenge(
+        session,
+        operator,
+        Challenge(uuid.uuid4(), "Shop around town", 3, ChallengePeriod.MONTH, 250, ChallengeFunding.COALITION, (),
+                  now - timedelta(days=60), now + timedelta(days=365)),
+    )  # fmt: skip
+    await partners.set_earn_rules(
+        session,
+        operator,
+        books,
+        EarnRules(Decimal(1), (CategoryRate("children", Decimal(2)),), (Threshold(Decimal(50), 50),)),
+    )
+    await partners.create_campaign(
+        session,
+        operator,
+        Campaign(uuid.uuid4(), "Pastry week", coffee, CampaignKind.MULTIPLIER, now - timedelta(days=3),
+                 now + timedelta(days=4), multiplier=Decimal(2), categories=("pastry",)),
+    )  # fmt: skip
+    free_coffee = await partners.create_reward(
+        session, operator, coffee, partners.RewardSpec("Free coffee", "FREE_PRODUCT", 300, None, 30)
+    )
+    await partners.create_stamp_card(
+        session, operator, coffee, StampCard(uuid.uuid4(), "Coffee card", 10, free_coffee.id, ("coffee",))
+    )
+    await partners.create_reward(
+        session, operator, bakery, partners.RewardSpec("Free croissant", "FREE_PRODUCT", 150, None, 14)
+    )
+    await partners.create_reward(
+        session, operator, books, partners.RewardSpec("5 euro off", "FIXED_DISCOUNT", 500, Decimal(5), 60)
+    )
+    await programme.create_charity(session, operator, "Voedselbank", "The town's food bank")
+
+
 async def _seed_new(
     engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession], member_count: int, days: int
 ) -> dict[str, str]:
@@ -110,6 +186,7 @@ async def _seed_new(
             )
             await partners.set_status(session, principal, partner.id, "ACTIVE")
             shops.append((partner.id, basket))
+        await _programme(session, principal, [shop_id for shop_id, _ in shops])
     async with sessions.begin() as session:
         cards = []
         for index in range(member_count):
@@ -132,9 +209,14 @@ async def _seed_new(
             card = rng.choice(cards)
             when = now - timedelta(days=day, hours=rng.randint(0, 10))
             amount = Decimal(rng.randint(basket[0] * 100, basket[1] * 100)) / 100
+            lines = None
+            if shop_id == shops[1][0]:  # the coffee bar rings up coffees, for its stamp card
+                cups = rng.randint(1, 3)
+                lines = [partners.BasketLine("cappuccino", "coffee", cups, Decimal("2.80"))]
+                amount += cups * Decimal("2.80")
             await partners.earn_points(
                 ledger, setups, shop_id, idempotency_key=f"demo-{shop_id}-{day}-{n}", card_number=card,
-                amount=amount, receipt_ref=None, lines=None, occurred_at=when,
+                amount=amount, receipt_ref=None, lines=lines, occurred_at=when,
             )  # fmt: skip
             if rng.random() < 0.2:
                 with contextlib.suppress(DomainError):  # not enough points yet, as at a real till
