@@ -1,11 +1,13 @@
-"""Random sequences of enrol / earn / redeem / reverse across partners and
-members keep every invariant, agree step by step with the ledger's rules
-(platform/ledger/rules.py), and ``ledger verify`` agrees."""
+"""Random sequences of enrol / earn / redeem / reverse / donate / transfer
+across partners and members keep every invariant, agree step by step with the
+ledger's rules (platform/ledger/rules.py), and ``ledger verify`` agrees.
+Purchases of 100.00 or more also earn a coalition-funded bonus, so earns carry
+lots from two issuers."""
 
 import asyncio
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -14,15 +16,19 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 from sqlalchemy import select
 
+from coalition.partners import service as partners
+from coalition.partners.rules import Campaign, CampaignKind
 from coalition.platform.errors import DomainError, ErrorCode
 from coalition.platform.ledger import rules
 from coalition.platform.ledger.tables import lot_consumptions, lots
 from coalition.platform.ledger.verify import verify
+from coalition.platform.programme import service as programme
 from tests.conftest import Town
 
 
 @dataclass
 class ModelMember:
+    id: uuid.UUID
     card: str
     lots: dict[uuid.UUID, rules.Lot] = field(default_factory=dict)
     # transaction id -> (kind, points, partner, lot consumed in order)
@@ -46,6 +52,18 @@ class LedgerMachine(RuleBasedStateMachine):
         self.town = self.run(Town(self.engine, self.ledger, self.setups).create(expiry_months=None))
         self.partners = [self.run(self.town.partner(f"P{i}", rate))[0] for i, rate in enumerate(["1", "2.5", "0.5"])]
         self.members: list[ModelMember] = []
+        self.charity = self.run(self._coalition_programme())
+
+    async def _coalition_programme(self) -> uuid.UUID:
+        now = datetime.now(UTC)
+        bonus = Campaign(
+            uuid.uuid4(), "Big basket", None, CampaignKind.FIXED_BONUS, now - timedelta(days=1),
+            now + timedelta(days=1), bonus_points=25, min_spend=Decimal(100),
+        )  # fmt: skip
+        async with self.town.sessions.begin() as session:
+            await partners.create_campaign(session, self.town.operator, bonus)
+            charity = await programme.create_charity(session, self.town.operator, "Food bank", None)
+        return charity.id
 
     async def _lots_of(self, member_id):
         async with self.town.engine.connect() as c:
@@ -57,8 +75,8 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @rule(partner=st.integers(0, 2))
     def enrol(self, partner: int) -> None:
-        _, card = self.run(self.town.member(self.partners[partner]))
-        self.members.append(ModelMember(card=card))
+        member_id, card = self.run(self.town.member(self.partners[partner]))
+        self.members.append(ModelMember(id=member_id, card=card))
 
     @precondition(lambda self: self.members)
     @rule(data=st.data(), amount=st.decimals(min_value=Decimal("0.01"), max_value=Decimal("500"), places=2))
@@ -70,7 +88,10 @@ class LedgerMachine(RuleBasedStateMachine):
         before = set(member.lots)
         member.lots = self.run(self._lots_of(posting.member_id))
         new = [member.lots[i] for i in set(member.lots) - before]
-        assert len(new) == (1 if posting.points > 0 else 0)
+        shop_points = posting.points - (25 if amount >= 100 else 0)
+        assert sorted(((lot.issuer, lot.points) for lot in new), key=str) == sorted(
+            [(partner, shop_points)] * (shop_points > 0) + [(None, 25)] * (amount >= 100), key=str
+        )
         member.postings[posting.transaction_id] = ("EARN", posting.points, partner, [(lot, lot.points) for lot in new])
         self._check_figures(member, posting)
 
@@ -97,6 +118,59 @@ class LedgerMachine(RuleBasedStateMachine):
         member.postings[posting.transaction_id] = ("REDEEM", -points, partner, expected)
         self._check_figures(member, posting)
 
+    @precondition(lambda self: self.members)
+    @rule(data=st.data(), points=st.integers(1, 300))
+    def donate(self, data, points: int) -> None:
+        member = self.members[data.draw(st.integers(0, len(self.members) - 1))]
+        expected = self._spend_plan(member, points)
+        try:
+            posting = self.run(
+                self.town.ledger.donate(
+                    member.id, idempotency_key=uuid.uuid4().hex, charity_id=self.charity, points=points, match=0
+                )
+            )
+        except DomainError as refused:
+            assert refused.code == ErrorCode.INSUFFICIENT_POINTS
+            assert expected is None
+            return
+        assert expected is not None
+        assert self.run(self._consumed(posting.transaction_id)) == [(lot.id, take) for lot, take in expected]
+        rules.consume(member.lots, expected)
+        self._check_figures(member, posting)
+
+    @precondition(lambda self: len(self.members) >= 2)
+    @rule(data=st.data(), points=st.integers(1, 300))
+    def transfer(self, data, points: int) -> None:
+        sender, receiver = data.draw(st.permutations(self.members))[:2]
+        expected = self._spend_plan(sender, points)
+        try:
+            posting = self.run(
+                self.town.ledger.transfer(
+                    sender.id, idempotency_key=uuid.uuid4().hex, to_card=receiver.card, points=points,
+                    max_per_day=10**9,
+                )
+            )  # fmt: skip
+        except DomainError as refused:
+            assert refused.code == ErrorCode.INSUFFICIENT_POINTS
+            assert expected is None
+            return
+        assert expected is not None
+        assert self.run(self._consumed(posting.transaction_id)) == [(lot.id, take) for lot, take in expected]
+        rules.consume(sender.lots, expected)
+        self._check_figures(sender, posting)
+        before = set(receiver.lots)
+        receiver.lots = self.run(self._lots_of(receiver.id))
+        received = sorted(
+            (lot.issuer or uuid.UUID(int=0), lot.points) for i, lot in receiver.lots.items() if i not in before
+        )
+        assert received == sorted((lot.issuer or uuid.UUID(int=0), take) for lot, take in expected)
+
+    def _spend_plan(self, member: ModelMember, points: int):
+        try:
+            return rules.allocate_redemption(list(member.lots.values()), points, datetime.now(UTC))
+        except rules.InsufficientPoints:
+            return None
+
     async def _consumed(self, transaction_id):
         async with self.town.engine.connect() as c:
             rows = await c.execute(
@@ -120,7 +194,7 @@ class LedgerMachine(RuleBasedStateMachine):
         open_points = rules.reversible(points, member.reversed.get(transaction_id, 0))
         requested = None if whole else max(1, abs(points) * share // 100)
         if kind == "EARN":
-            lot_remaining = member.lots[consumed[0][0].id].remaining if consumed else 0
+            lot_remaining = sum(member.lots[lot.id].remaining for lot, _ in consumed)
             if open_points <= 0 or (requested or 0) > open_points:
                 expected_error, expected = ErrorCode.ALREADY_REVERSED, 0
             else:
