@@ -38,7 +38,7 @@ from coalition.partners.rules import (
     check_stamp_card,
     evaluate,
 )
-from coalition.platform.audit.service import record as audit
+from coalition.platform.audit.service import record_change
 from coalition.platform.auth import service as auth
 from coalition.platform.auth.service import Principal
 from coalition.platform.auth.tokens import CredentialKind, PartnerRole
@@ -111,12 +111,11 @@ async def create_partner(
         role=PartnerRole.MANAGER,
         label="created with the partner",
     )
-    await audit(
+    await record_change(
         session,
-        coalition_id=principal.coalition_id,
-        actor=principal.actor,
-        action="partner.create",
-        subject_id=partner.id,
+        principal,
+        "partner.create",
+        partner.id,
         after={**_partner_snapshot(partner), "earnRatePerUnit": str(rate), "iban": compact_iban},
     )
     return partner, api_key
@@ -134,12 +133,11 @@ async def set_status(
     check_text(reason, "reason")
     before, after = await change_partner_status(session, principal.coalition_id, partner_id, status, reason)
     if before != after:
-        await audit(
+        await record_change(
             session,
-            coalition_id=principal.coalition_id,
-            actor=principal.actor,
-            action=f"partner.{status.lower()}",
-            subject_id=partner_id,
+            principal,
+            f"partner.{status.lower()}",
+            partner_id,
             before=_partner_snapshot(before),
             after={**_partner_snapshot(after), "reason": reason},
         )
@@ -161,12 +159,11 @@ async def issue_api_key(
         role=role,
         label=label,
     )
-    await audit(
+    await record_change(
         session,
-        coalition_id=principal.coalition_id,
-        actor=principal.actor,
-        action="partner.api_key.issue",
-        subject_id=credential_id,
+        principal,
+        "partner.api_key.issue",
+        credential_id,
         after={"partnerId": str(partner_id), "role": role.value, "label": label},
     )
     return credential_id, key
@@ -415,12 +412,11 @@ async def set_earn_rules(
     before = await repository.earn_rules(session, partner_id, for_update=True)
     assert before is not None
     await repository.save_earn_rules(session, partner_id, rules)
-    await audit(
+    await record_change(
         session,
-        coalition_id=principal.coalition_id,
-        actor=principal.actor,
-        action="partner.earn_rules.save",
-        subject_id=partner_id,
+        principal,
+        "partner.earn_rules.save",
+        partner_id,
         before={"baseRate": str(before.base_rate), **repository.earn_rules_document(before)},
         after={"baseRate": str(rules.base_rate), **repository.earn_rules_document(rules)},
     )
@@ -474,14 +470,7 @@ async def create_campaign(session: AsyncSession, principal: Principal, campaign:
     if campaign.reward_id is not None:
         await _reward_for(session, principal, campaign.reward_id, campaign.partner_id)
     saved = await repository.insert_campaign(session, principal.coalition_id, campaign)
-    await audit(
-        session,
-        coalition_id=principal.coalition_id,
-        actor=principal.actor,
-        action="campaign.create",
-        subject_id=saved.id,
-        after=_campaign_snapshot(saved),
-    )
+    await record_change(session, principal, "campaign.create", saved.id, after=_campaign_snapshot(saved))
     return saved
 
 
@@ -495,12 +484,11 @@ async def end_campaign(session: AsyncSession, principal: Principal, campaign_id:
     await repository.end_campaign(session, campaign_id, now)
     ended = await repository.campaign(session, campaign_id, principal.coalition_id)
     assert ended is not None
-    await audit(
+    await record_change(
         session,
-        coalition_id=principal.coalition_id,
-        actor=principal.actor,
-        action="campaign.end",
-        subject_id=campaign_id,
+        principal,
+        "campaign.end",
+        campaign_id,
         before=_campaign_snapshot(found),
         after=_campaign_snapshot(ended),
     )
@@ -512,27 +500,14 @@ async def create_challenge(session: AsyncSession, principal: Principal, challeng
     for partner_id in challenge.partner_ids:
         await _partner_in_coalition(session, principal, partner_id)
     saved = await repository.insert_challenge(session, principal.coalition_id, challenge)
-    await audit(
-        session,
-        coalition_id=principal.coalition_id,
-        actor=principal.actor,
-        action="challenge.create",
-        subject_id=saved.id,
-        after=msgspec.to_builtins(saved),
-    )
+    await record_change(session, principal, "challenge.create", saved.id, after=msgspec.to_builtins(saved))
     return saved
 
 
 async def end_challenge(session: AsyncSession, principal: Principal, challenge_id: uuid.UUID) -> None:
     if not await repository.end_challenge(session, challenge_id, principal.coalition_id, datetime.now(UTC)):
         raise DomainError(ErrorCode.NOT_FOUND, "no such running challenge", ("id",))
-    await audit(
-        session,
-        coalition_id=principal.coalition_id,
-        actor=principal.actor,
-        action="challenge.end",
-        subject_id=challenge_id,
-    )
+    await record_change(session, principal, "challenge.end", challenge_id)
 
 
 async def _reward_for(
@@ -558,12 +533,11 @@ async def create_stamp_card(
     check_stamp_card(card)
     await _reward_for(session, principal, card.reward_id, partner_id)
     saved = await repository.insert_stamp_card(session, partner_id, card)
-    await audit(
+    await record_change(
         session,
-        coalition_id=principal.coalition_id,
-        actor=principal.actor,
-        action="stamp_card.create",
-        subject_id=saved.card.id,
+        principal,
+        "stamp_card.create",
+        saved.card.id,
         after={"partnerId": str(partner_id), **msgspec.to_builtins(saved.card)},
     )
     return saved
@@ -575,12 +549,11 @@ async def retire_stamp_card(
     await _partner_in_coalition(session, principal, partner_id)
     if not await repository.retire_stamp_card(session, card_id, partner_id):
         raise DomainError(ErrorCode.NOT_FOUND, "no such active stamp card", ("id",))
-    await audit(
+    await record_change(
         session,
-        coalition_id=principal.coalition_id,
-        actor=principal.actor,
-        action="stamp_card.retire",
-        subject_id=card_id,
+        principal,
+        "stamp_card.retire",
+        card_id,
         before={"active": True},
         after={"active": False},
     )
@@ -640,14 +613,7 @@ async def create_reward(
         valid_days=spec.valid_days,
         active=spec.active,
     )
-    await audit(
-        session,
-        coalition_id=principal.coalition_id,
-        actor=principal.actor,
-        action="reward.create",
-        subject_id=reward.id,
-        after=_reward_snapshot(reward),
-    )
+    await record_change(session, principal, "reward.create", reward.id, after=_reward_snapshot(reward))
     return reward
 
 
@@ -669,12 +635,11 @@ async def update_reward(
         active=spec.active,
     )
     assert after is not None
-    await audit(
+    await record_change(
         session,
-        coalition_id=principal.coalition_id,
-        actor=principal.actor,
-        action="reward.update",
-        subject_id=reward_id,
+        principal,
+        "reward.update",
+        reward_id,
         before=_reward_snapshot(before),
         after=_reward_snapshot(after),
     )

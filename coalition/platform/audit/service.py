@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, Protocol
 
 from coalition.platform.audit.tables import audit_log
 from coalition.platform.database import Executor
@@ -27,4 +27,35 @@ async def record(
             before=before,
             after=after,
         )
+    )
+
+
+class Changer(Protocol):
+    """Whoever makes a change: a principal (see auth/service.py)."""
+
+    @property
+    def coalition_id(self) -> uuid.UUID: ...
+
+    @property
+    def actor(self) -> str: ...
+
+
+async def record_change(
+    session: Executor,
+    by: Changer,
+    action: str,
+    subject_id: uuid.UUID | None,
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    """``record`` for a change made by ``by`` in its own coalition."""
+    await record(
+        session,
+        coalition_id=by.coalition_id,
+        actor=by.actor,
+        action=action,
+        subject_id=subject_id,
+        before=before,
+        after=after,
     )

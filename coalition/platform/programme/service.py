@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from coalition.platform.audit.service import record as audit
+from coalition.platform.audit.service import record_change
 from coalition.platform.auth.service import Principal
 from coalition.platform.caching import Remembered
 from coalition.platform.database import AsyncSession, Executor
@@ -28,12 +28,11 @@ async def replace_rules(
     check_coalition_rules(rules)
     before = await repository.load_rules_for_update(session, principal.coalition_id)
     await repository.save_rules(session, principal.coalition_id, rules)
-    await audit(
+    await record_change(
         session,
-        coalition_id=principal.coalition_id,
-        actor=principal.actor,
-        action="coalition.rules.save",
-        subject_id=principal.coalition_id,
+        principal,
+        "coalition.rules.save",
+        principal.coalition_id,
         before=repository.rules_to_document(before),
         after=repository.rules_to_document(rules),
     )
@@ -61,12 +60,11 @@ async def create_invite(
     invite_id = await repository.insert_invite(
         session, coalition_id=principal.coalition_id, code=code, max_uses=max_uses, expires_at=expires_at, label=label
     )
-    await audit(
+    await record_change(
         session,
-        coalition_id=principal.coalition_id,
-        actor=principal.actor,
-        action="invite.create",
-        subject_id=invite_id,
+        principal,
+        "invite.create",
+        invite_id,
         after={"code": code, "maxUses": max_uses, "expiresAt": expires_at.isoformat() if expires_at else None},
     )
     return code
@@ -90,14 +88,7 @@ async def create_charity(
 ) -> CharityRecord:
     name, description = _charity_text(name, description)
     charity = await repository.insert_charity(session, principal.coalition_id, name, description)
-    await audit(
-        session,
-        coalition_id=principal.coalition_id,
-        actor=principal.actor,
-        action="charity.create",
-        subject_id=charity.id,
-        after=_charity_snapshot(charity),
-    )
+    await record_change(session, principal, "charity.create", charity.id, after=_charity_snapshot(charity))
     return charity
 
 
@@ -120,12 +111,11 @@ async def update_charity(
         session, charity_id, principal.coalition_id, name=name, description=description, active=active
     )
     assert after is not None
-    await audit(
+    await record_change(
         session,
-        coalition_id=principal.coalition_id,
-        actor=principal.actor,
-        action="charity.update",
-        subject_id=charity_id,
+        principal,
+        "charity.update",
+        charity_id,
         before=_charity_snapshot(before),
         after=_charity_snapshot(after),
     )
