@@ -316,7 +316,7 @@ async def earn_points(
             occurred_at=occurred_at,
             basket=basket,
             expected_seq=expected_seq,
-            effects=_effects(earned, member) if expected_seq is not None else None,
+            effects=_effects(earned, member),
         )
         return await ledger.earn(partner_id, request, within=within)
 
@@ -336,7 +336,8 @@ _TILL_REFUSALS = {
 }
 
 
-def _effects(earned: Earned, member: MemberState) -> dict[str, Any]:
+def _effects(earned: Earned, member: MemberState) -> dict[str, Any] | None:
+    """What the purchase changes besides points; None when nothing."""
     effects: dict[str, Any] = {
         "stamps": [{"card": str(card), "stamps": stamps} for card, stamps in earned.stamps.items()],
         "coupons": [
@@ -356,7 +357,7 @@ def _effects(earned: Earned, member: MemberState) -> dict[str, Any]:
             "points": payout.points if payout else 0,
             "line": payout.line if payout else "",
         }
-    return effects
+    return effects if any(effects.values()) else None
 
 
 # A till's clock may run a little fast; a purchase a day ahead is a wrong clock.

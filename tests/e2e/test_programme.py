@@ -581,3 +581,57 @@ async def test_saved_rules_reach_every_api_process_at_once(settings: Any, scene:
             await asyncio.sleep(0.1)
         else:
             raise AssertionError("the other process still applies the old rate")
+
+
+async def test_a_coupon_campaign_gives_a_coupon_with_a_qualifying_purchase(scene: Scene, gql: GraphQL) -> None:
+    reward = await gql(
+        scene.manager_a, REWARD, input={"name": "Free tote bag", "kind": "FREE_PRODUCT", "validDays": 60}
+    )
+    reward_id = reward["data"]["createReward"]["reward"]["id"]
+    made = await gql(
+        scene.manager_a,
+        CAMPAIGN,
+        input={"name": "Tote bag", "kind": "COUPON", "rewardId": reward_id, "minSpend": "40.00",
+               "startsAt": ago(), "endsAt": soon()},
+    )  # fmt: skip
+    assert made["data"]["createCampaign"]["errors"] == []
+    assert (await earn(gql, scene.pos_a, scene.card_a, "39.99"))["transaction"]["coupons"] == []
+    qualifying = await earn(gql, scene.pos_a, scene.card_a, "40.00")
+    assert [c["reward"]["name"] for c in qualifying["transaction"]["coupons"]] == ["Free tote bag"]
+    assert "Tote bag: coupon issued" in qualifying["transaction"]["explanation"]
+
+
+async def test_malformed_programme_input_is_refused_with_its_field_and_changes_nothing(
+    scene: Scene, gql: GraphQL
+) -> None:
+    backwards = await gql(
+        scene.manager_a,
+        CAMPAIGN,
+        input={"name": "Oops", "kind": "FIXED_BONUS", "bonusPoints": 5, "minSpend": "10", "startsAt": soon(),
+               "endsAt": ago()},
+    )  # fmt: skip
+    assert backwards["data"]["createCampaign"]["errors"][0]["field"] == ["endsAt"]
+    unknown_tier = await gql(
+        scene.operator,
+        CAMPAIGN,
+        input={"name": "Gold day", "kind": "FIXED_BONUS", "bonusPoints": 5, "tiers": ["PLATINUM"],
+               "startsAt": ago(), "endsAt": soon()},
+    )  # fmt: skip
+    assert unknown_tier["data"]["createCampaign"]["errors"][0]["message"] == "no such tier: PLATINUM"
+    others_reward = await gql(scene.manager_b, REWARD, input={"name": "Pen", "kind": "FREE_PRODUCT", "validDays": 5})
+    card = await gql(
+        scene.manager_a,
+        "mutation($input: StampCardInput!) { createStampCard(input: $input) { errors { code field } } }",
+        input={"name": "Pens", "stampsRequired": 3, "rewardId": others_reward["data"]["createReward"]["reward"]["id"]},
+    )
+    assert card["data"]["createStampCard"]["errors"] == [{"code": "FORBIDDEN", "field": ["rewardId"]}]
+    bad_rules = await gql(
+        scene.operator, COALITION_RULES, input={"tiers": {"tiers": [{"code": "X", "name": "X", "threshold": 5}]}}
+    )
+    assert bad_rules["data"]["setCoalitionRules"]["errors"][0]["field"] == ["tiers", "tiers", "0"]
+    percent = await gql(
+        scene.manager_a, REWARD, input={"name": "Half off", "kind": "PERCENT_DISCOUNT", "value": "150", "validDays": 5}
+    )
+    assert percent["data"]["createReward"]["errors"][0]["field"] == ["value"]
+    listed = await gql(scene.operator, "{ campaigns(includeEnded: true) { name } stampCards { name } }")
+    assert listed["data"] == {"campaigns": [], "stampCards": []}
