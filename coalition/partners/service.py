@@ -100,6 +100,11 @@ async def create_partner(
     """A partner joins as INVITED with its programme and a MANAGER key (shown once)."""
     name = check_name(name)
     rate = check_earn_rate(earn_rate_per_unit)
+    limits = (await programme.current_rules(session, principal.coalition_id)).limits
+    try:
+        check_earn_rules(EarnRules(rate), limits)
+    except DomainError as refused:
+        raise validation(refused.message, "earnRatePerUnit") from refused
     compact_iban = check_iban(iban)
     partner = await coalitions.insert_partner(session, principal.coalition_id, name)
     await repository.insert_programme(session, partner.id, rate, compact_iban)

@@ -635,3 +635,19 @@ async def test_malformed_programme_input_is_refused_with_its_field_and_changes_n
     assert percent["data"]["createReward"]["errors"][0]["field"] == ["value"]
     listed = await gql(scene.operator, "{ campaigns(includeEnded: true) { name } stampCards { name } }")
     assert listed["data"] == {"campaigns": [], "stampCards": []}
+
+
+async def test_a_new_partner_starts_inside_the_coalitions_band(scene: Scene, gql: GraphQL) -> None:
+    await gql(scene.operator, COALITION_RULES, input={"limits": {"maxEarnRate": "3"}})
+    create = """mutation($input: CreatePartnerInput!) { createPartner(input: $input) {
+      partner { name } errors { code message field } } }"""
+    refused = await gql(scene.operator, create, input={"name": "Wine bar", "earnRatePerUnit": "4"})
+    assert refused["data"]["createPartner"]["errors"] == [
+        {
+            "code": "VALIDATION",
+            "message": "base rate gives 4 points per 1, above the coalition's maximum of 3",
+            "field": ["earnRatePerUnit"],
+        }
+    ]
+    made = await gql(scene.operator, create, input={"name": "Wine bar", "earnRatePerUnit": "3"})
+    assert made["data"]["createPartner"]["partner"] == {"name": "Wine bar"}
