@@ -93,6 +93,68 @@ async def _api_key(gql, scene, who, whose):
     return _outcome(answer["data"]["createApiKey"])
 
 
+async def _set_earn_rules(gql, scene, who, whose):
+    pid = scene.shop_a if whose == "A" else scene.shop_b
+    answer = await gql(
+        getattr(scene, who),
+        'mutation($p: ID) { setEarnRules(partnerId: $p, input: {baseRate: "1"}) { errors { code } } }',
+        p=str(pid),
+    )
+    return _outcome(answer["data"]["setEarnRules"])
+
+
+async def _create_campaign(gql, scene, who, whose):
+    answer = await gql(
+        getattr(scene, who),
+        """mutation($p: ID) { createCampaign(input: {partnerId: $p, name: "x2", kind: MULTIPLIER, multiplier: "2",
+             startsAt: "2026-01-01T00:00:00Z", endsAt: "2036-01-01T00:00:00Z"}) { errors { code } } }""",
+        p=str(scene.shop_a),
+    )
+    return _outcome(answer["data"]["createCampaign"])
+
+
+async def _create_reward(gql, scene, who, whose):
+    answer = await gql(
+        getattr(scene, who),
+        """mutation($p: ID) { createReward(partnerId: $p, input: {name: "Cake", kind: FREE_PRODUCT, validDays: 9})
+             { errors { code } } }""",
+        p=str(scene.shop_a),
+    )
+    return _outcome(answer["data"]["createReward"])
+
+
+async def _operator_only(mutation: str, gql, scene, who):
+    answer = await gql(getattr(scene, who), f"mutation {{ {mutation} {{ errors {{ code }} }} }}")
+    return _outcome(next(iter(answer["data"].values())))
+
+
+async def _coalition_rules(gql, scene, who, whose):
+    return await _operator_only('setCoalitionRules(input: {language: "nl"})', gql, scene, who)
+
+
+async def _create_charity(gql, scene, who, whose):
+    return await _operator_only('createCharity(input: {name: "Food bank"})', gql, scene, who)
+
+
+async def _create_invite(gql, scene, who, whose):
+    return await _operator_only("createInvite(input: {maxUses: 5})", gql, scene, who)
+
+
+async def _audit_log(gql, scene, who, whose):
+    answer = await gql(getattr(scene, who), "{ auditLog(first: 1) { edges { node { action } } } }")
+    return "seen" if answer["data"]["auditLog"] else "null"
+
+
+async def _donate(gql, scene, who, whose):
+    answer = await gql(
+        getattr(scene, who),
+        """mutation($k: String!) { donatePoints(input: {idempotencyKey: $k, points: 1,
+             charityId: "00000000-0000-0000-0000-000000000000"}) { errors { code } } }""",
+        k=key(),
+    )
+    return _outcome(answer["data"]["donatePoints"])
+
+
 OPERATIONS = {
     "transaction": _read_transaction,
     "member": _read_member,
@@ -105,6 +167,14 @@ OPERATIONS = {
     "createPartner": _create_partner,
     "suspendPartner": _suspend,
     "createApiKey": _api_key,
+    "setEarnRules": _set_earn_rules,
+    "createCampaign for A": _create_campaign,
+    "createReward for A": _create_reward,
+    "setCoalitionRules": _coalition_rules,
+    "createCharity": _create_charity,
+    "createInvite": _create_invite,
+    "auditLog": _audit_log,
+    "donatePoints": _donate,
 }
 
 # (operation, whose data) -> outcome for each credential, in CREDENTIALS order.
@@ -123,6 +193,15 @@ TABLE = {
     ("createPartner", "new"): ["ok", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN"],
     ("suspendPartner", "A"): ["ok", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN"],
     ("createApiKey", "A"): ["ok", "ok", "FORBIDDEN", "NOT_FOUND", "FORBIDDEN", "FORBIDDEN"],
+    ("setEarnRules", "A"): ["ok", "ok", "FORBIDDEN", "NOT_FOUND", "FORBIDDEN", "FORBIDDEN"],
+    ("setEarnRules", "B"): ["ok", "NOT_FOUND", "FORBIDDEN", "ok", "FORBIDDEN", "FORBIDDEN"],
+    ("createCampaign for A", "A"): ["ok", "ok", "FORBIDDEN", "NOT_FOUND", "FORBIDDEN", "FORBIDDEN"],
+    ("createReward for A", "A"): ["ok", "ok", "FORBIDDEN", "NOT_FOUND", "FORBIDDEN", "FORBIDDEN"],
+    ("setCoalitionRules", "all"): ["ok", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN"],
+    ("createCharity", "all"): ["ok", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN"],
+    ("createInvite", "all"): ["ok", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN"],
+    ("auditLog", "all"): ["seen", "null", "null", "null", "null", "null"],
+    ("donatePoints", "own"): ["FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "NOT_FOUND", "NOT_FOUND"],
 }
 
 CASES = [
