@@ -339,8 +339,10 @@ def verify(slug: str | None) -> None:
     from coalition.platform.ledger.verify import verify as run_checks
 
     async def use(session: AsyncSession) -> list[str]:
+        from coalition.settlement.service import unbalanced_runs
+
         coalition_id = await _coalition_id(session, slug) if slug else None
-        return await run_checks(session, coalition_id)
+        return await run_checks(session, coalition_id) + await unbalanced_runs(session, coalition_id)
 
     violations = _in_session(use)
     for violation in violations:
@@ -349,6 +351,54 @@ def verify(slug: str | None) -> None:
         click.echo(f"{len(violations)} violation(s)", err=True)
         sys.exit(1)
     click.echo("ledger is consistent: all invariants hold")
+
+
+@main.command()
+@click.option("--coalition", "slug", required=True)
+@click.option("--date", "first", required=True, help="Business date (YYYY-MM-DD).")
+@click.option("--through", "last", default=None, help="Settle every day from --date through this one, in order.")
+def settle(slug: str, first: str, last: str | None) -> None:
+    """Settle business days: one run per day, safe to repeat; an open day is provisional."""
+    from datetime import date as date_type
+    from datetime import timedelta
+
+    from coalition.settlement.service import run_day
+
+    def parse(value: str, option: str) -> date_type:
+        try:
+            return date_type.fromisoformat(value)
+        except ValueError as exc:
+            raise click.BadParameter(f"not a date: {value}", param_hint=option) from exc
+
+    start = parse(first, "--date")
+    end = parse(last, "--through") if last else start
+    if end < start:
+        raise click.BadParameter("must not be before --date", param_hint="--through")
+    days = [start + timedelta(days=n) for n in range((end - start).days + 1)]
+
+    async def work(settings: Settings) -> list[str]:
+        from coalition.platform.database import create_engine, create_sessionmaker
+
+        assert settings.database_url is not None
+        engine = create_engine(settings.database_url, pool_size=2)
+        done = []
+        try:
+            sessions = create_sessionmaker(engine)
+            with click.progressbar(days, label="settling", file=sys.stderr, show_pos=True) as bar:
+                for day in bar:  # in date order: each day commits on its own
+                    async with sessions.begin() as session:
+                        run = await run_day(session, await _coalition_id(session, slug), day)
+                    done.append(f"{day.isoformat()} {run.status}")
+        finally:
+            await engine.dispose()
+        return done
+
+    try:
+        outcomes = _run(work)
+    except DomainError as error:
+        _fail(error)
+    for outcome in outcomes:
+        click.echo(outcome)
 
 
 @main.group()

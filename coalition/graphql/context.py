@@ -30,6 +30,8 @@ from coalition.platform.members.repository import MemberRecord
 from coalition.platform.programme import repository as programme
 from coalition.platform.programme.repository import Activity
 from coalition.platform.programme.service import CoalitionRulesCache
+from coalition.settlement import repository as settlement
+from coalition.settlement.repository import LineRecord, ObligationRecord
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -124,6 +126,18 @@ def _activities(
     return fetch
 
 
+async def _run_lines(c: AsyncConnection, ids: list[uuid.UUID]) -> dict[uuid.UUID, list[LineRecord]]:
+    return await settlement.lines_of(c, ids)
+
+
+async def _run_obligations(c: AsyncConnection, ids: list[uuid.UUID]) -> dict[uuid.UUID, list[ObligationRecord]]:
+    return await settlement.obligations_of(c, ids)
+
+
+async def _outstanding(c: AsyncConnection, ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+    return await settlement.outstanding_points(c, ids)
+
+
 class Context(BaseContext, kw_only=True):
     services: Services
     principal: Principal
@@ -139,6 +153,9 @@ class Context(BaseContext, kw_only=True):
     transaction_coupons: DataLoader[uuid.UUID, list[CouponRecord] | None]
     stamp_cards: DataLoader[uuid.UUID, list[StampCardRecord] | None]
     activities: DataLoader[uuid.UUID, Activity | None]
+    run_lines: DataLoader[uuid.UUID, list[LineRecord] | None]
+    run_obligations: DataLoader[uuid.UUID, list[ObligationRecord] | None]
+    outstanding: DataLoader[uuid.UUID, int | None]
 
     @classmethod
     def create(cls, services: Services, principal: Principal) -> Context:
@@ -158,6 +175,9 @@ class Context(BaseContext, kw_only=True):
             transaction_coupons=_loader(engine, _transaction_coupons),
             stamp_cards=_loader(engine, _stamp_cards),
             activities=_loader(engine, _activities(services, principal.coalition_id)),
+            run_lines=_loader(engine, _run_lines),
+            run_obligations=_loader(engine, _run_obligations),
+            outstanding=_loader(engine, _outstanding),
         )
 
     async def coalition(self) -> CoalitionRecord:

@@ -16,11 +16,14 @@ from strawberry.tools import merge_types
 from coalition.graphql.mutations import LedgerMutations, MemberMutations, PartnerMutations
 from coalition.graphql.programme import ProgrammeMutations, ProgrammeQueries
 from coalition.graphql.queries import CoalitionQueries, LedgerQueries, MemberQueries
+from coalition.graphql.settlement import SettlementMutations, SettlementQueries, SettlementRun
 from coalition.graphql.types import Coalition, Member, Partner, Transaction
 from coalition.platform.errors import DomainError
 
-Query = merge_types("Query", (CoalitionQueries, MemberQueries, LedgerQueries, ProgrammeQueries))
-Mutation = merge_types("Mutation", (PartnerMutations, MemberMutations, LedgerMutations, ProgrammeMutations))
+Query = merge_types("Query", (CoalitionQueries, MemberQueries, LedgerQueries, ProgrammeQueries, SettlementQueries))
+Mutation = merge_types(
+    "Mutation", (PartnerMutations, MemberMutations, LedgerMutations, ProgrammeMutations, SettlementMutations)
+)
 
 
 def _is_unexpected(error: GraphQLError) -> bool:
@@ -33,7 +36,7 @@ def create_schema(*, max_depth: int = 12, max_aliases: int = 30, max_tokens: int
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
-        types=[Coalition, Member, Partner, Transaction],
+        types=[Coalition, Member, Partner, Transaction, SettlementRun],
         extensions=[
             lambda: MaxTokensLimiter(max_token_count=max_tokens),
             lambda: QueryDepthLimiter(max_depth=max_depth),

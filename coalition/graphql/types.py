@@ -114,6 +114,19 @@ class Partner(Node):
     def of(cls, record: PartnerRecord) -> Partner:
         return cls(id=strawberry.ID(str(record.id)), name=record.name, status=PartnerStatus(record.status))
 
+    @strawberry.field(
+        description="Points this partner issued that are still in members' wallets: its liability "
+        "(the operator and the partner itself)."
+    )
+    async def outstanding_points(self, info: Info[Context, None]) -> int | None:
+        principal = info.context.principal
+        partner_id = uuid.UUID(self.id)
+        if principal.kind == CredentialKind.MEMBER or (
+            principal.kind == CredentialKind.PARTNER and principal.partner_id != partner_id
+        ):
+            return None
+        return await info.context.outstanding.load(partner_id) or 0
+
 
 @strawberry.type
 class PartnerEdge:

@@ -8,6 +8,7 @@ from coalition.platform.database import metadata
 from coalition.platform.ledger import tables as ledger_tables
 from coalition.platform.members import tables as member_tables
 from coalition.platform.programme import tables as programme_tables
+from coalition.settlement import tables as settlement_tables
 
 __all__ = [
     "audit_tables",
@@ -18,4 +19,5 @@ __all__ = [
     "metadata",
     "partner_tables",
     "programme_tables",
+    "settlement_tables",
 ]

@@ -12,6 +12,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -375,3 +376,36 @@ async def test_the_daily_tier_review_runs_from_the_command_line(env, scene) -> N
     wrong = coalition("programme", "review-tiers", "--coalition", slug, "--date", "soon", env=env, check=False)
     assert wrong.returncode == 2
     assert "not a date: soon" in wrong.stderr
+
+
+async def test_settle_a_range_of_days_in_order_and_verify_their_nets(env, scene) -> None:
+    slug = await _slug(scene.town)
+    async with scene.town.engine.connect() as c:
+        today = await c.scalar(
+            text("SELECT (now() AT TIME ZONE timezone)::date FROM coalitions WHERE id = :i"),
+            {"i": scene.town.coalition_id},
+        )
+    first = (today - timedelta(days=2)).isoformat()
+    settled = coalition("settle", "--coalition", slug, "--date", first, "--through", today.isoformat(), env=env)
+    assert settled.stdout.splitlines() == [
+        f"{(today - timedelta(days=2)).isoformat()} COMPUTED",
+        f"{(today - timedelta(days=1)).isoformat()} COMPUTED",
+        f"{today.isoformat()} PROVISIONAL",
+    ]
+    assert "settling" in settled.stderr  # the progress bar
+    assert coalition("ledger", "verify", "--coalition", slug, env=env).returncode == 0
+    async with scene.town.engine.begin() as c:  # corrupt the open day's run behind the code's back
+        await c.execute(
+            text(
+                "UPDATE settlement_lines SET receivable_minor = receivable_minor + 1, net_minor = net_minor + 1"
+                " WHERE run_id = (SELECT id FROM settlement_runs WHERE coalition_id = :i AND status = 'PROVISIONAL')"
+                " AND line = 1"
+            ),
+            {"i": scene.town.coalition_id},
+        )
+    broken = coalition("ledger", "verify", "--coalition", slug, env=env, check=False)
+    assert broken.returncode == 1
+    assert "invariant 5 settled day nets to zero" in broken.stdout
+    backwards = coalition("settle", "--coalition", slug, "--date", today.isoformat(), "--through", first, env=env,
+                          check=False)  # fmt: skip
+    assert backwards.returncode == 2

@@ -129,6 +129,8 @@ lots = Table(
         postgresql_where=text("remaining > 0"),
     ),
     Index("ix_lots_transaction", "member_id", "transaction_id"),
+    # A partner's outstanding points: what it issued that is still in wallets.
+    Index("ix_lots_outstanding", "issuer_partner_id", postgresql_where=text("remaining > 0")),
 )
 
 lot_consumptions = Table(

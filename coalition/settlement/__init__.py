@@ -1,0 +1,1 @@
+"""Business days, obligations, netting, statements and payout files (DESIGN §3)."""
