@@ -110,6 +110,21 @@ def serve(host: str | None, port: int | None) -> None:
         _serve(settings, host or settings.host, port or settings.port)
 
 
+@main.command()
+def worker() -> None:
+    """Run the background jobs: nightly settlement, expiry, notices (arq)."""
+    import logging
+
+    from coalition.platform.embedded import resolved
+    from coalition.worker import create_worker
+
+    base = _settings()
+    with resolved(base) as settings:
+        _migrate_embedded(base, settings)
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        create_worker(settings).run()
+
+
 def _serve(settings: Settings, host: str, port: int, banner: Callable[[], None] | None = None) -> None:
     import uvicorn
 

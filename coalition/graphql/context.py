@@ -27,6 +27,8 @@ from coalition.platform.ledger.repository import TransactionRecord
 from coalition.platform.ledger.service import LedgerService
 from coalition.platform.members import repository as members
 from coalition.platform.members.repository import MemberRecord
+from coalition.platform.notices import repository as notices
+from coalition.platform.notices.repository import NoticeRecord
 from coalition.platform.programme import repository as programme
 from coalition.platform.programme.repository import Activity
 from coalition.platform.programme.service import CoalitionRulesCache
@@ -134,6 +136,10 @@ async def _run_obligations(c: AsyncConnection, ids: list[uuid.UUID]) -> dict[uui
     return await settlement.obligations_of(c, ids)
 
 
+async def _member_notices(c: AsyncConnection, ids: list[uuid.UUID]) -> dict[uuid.UUID, list[NoticeRecord]]:
+    return await notices.of_members(c, ids)
+
+
 async def _outstanding(c: AsyncConnection, ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
     return await settlement.outstanding_points(c, ids)
 
@@ -156,6 +162,7 @@ class Context(BaseContext, kw_only=True):
     run_lines: DataLoader[uuid.UUID, list[LineRecord] | None]
     run_obligations: DataLoader[uuid.UUID, list[ObligationRecord] | None]
     outstanding: DataLoader[uuid.UUID, int | None]
+    member_notices: DataLoader[uuid.UUID, list[NoticeRecord] | None]
 
     @classmethod
     def create(cls, services: Services, principal: Principal) -> Context:
@@ -178,6 +185,7 @@ class Context(BaseContext, kw_only=True):
             run_lines=_loader(engine, _run_lines),
             run_obligations=_loader(engine, _run_obligations),
             outstanding=_loader(engine, _outstanding),
+            member_notices=_loader(engine, _member_notices),
         )
 
     async def coalition(self) -> CoalitionRecord:

@@ -7,9 +7,10 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import strawberry
+from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from coalition.graphql.context import Context
@@ -307,6 +308,13 @@ class Wallet:
 
 
 @strawberry.type
+class Notice:
+    kind: str = strawberry.field(description="POINTS_EXPIRING, ...")
+    created_at: datetime
+    payload: JSON
+
+
+@strawberry.type
 class Member(Node):
     id: strawberry.ID
     card_number: str = strawberry.field(description="What the till scans.")
@@ -375,6 +383,13 @@ class Member(Node):
         if principal.kind == CredentialKind.PARTNER:
             found = [c for c in found if c.record.partner_id == principal.partner_id]
         return [c for c in found if include_spent or c.status is CouponStatus.ISSUED]
+
+    @strawberry.field(description="Notices to the member (points expiring soon, ...), newest first.")
+    async def notices(self, info: Info[Context, None]) -> list[Notice]:
+        if info.context.principal.kind == CredentialKind.PARTNER:
+            return []
+        found = await info.context.member_notices.load(self.record.id) or []
+        return [Notice(kind=n.kind, created_at=n.created_at, payload=cast(JSON, n.payload)) for n in found]
 
     @strawberry.field
     async def wallet(self, info: Info[Context, None]) -> Wallet:

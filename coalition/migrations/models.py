@@ -7,6 +7,7 @@ from coalition.platform.coalitions import tables as coalition_tables
 from coalition.platform.database import metadata
 from coalition.platform.ledger import tables as ledger_tables
 from coalition.platform.members import tables as member_tables
+from coalition.platform.notices import tables as notice_tables
 from coalition.platform.programme import tables as programme_tables
 from coalition.settlement import tables as settlement_tables
 
@@ -17,6 +18,7 @@ __all__ = [
     "ledger_tables",
     "member_tables",
     "metadata",
+    "notice_tables",
     "partner_tables",
     "programme_tables",
     "settlement_tables",

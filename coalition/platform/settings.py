@@ -31,6 +31,13 @@ class Settings(BaseSettings):
     graphql_max_depth: int = 12
     graphql_max_aliases: int = 30
     graphql_max_tokens: int = 5000
+    webhook_url: str | None = Field(
+        default=None, description="Where member notices are POSTed (JSON, HMAC-signed). Unset: kept in the outbox."
+    )
+    webhook_secret: str = Field(default="", description="The HMAC-SHA256 key notices are signed with.")
+    worker_interval_minutes: int = Field(
+        default=15, description="How often the worker looks for closed days to settle and lots to expire."
+    )
 
     @property
     def uses_embedded_servers(self) -> bool:

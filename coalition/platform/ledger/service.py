@@ -230,3 +230,24 @@ class LedgerService:
                 "LIMIT_EXCEEDED": "this transfer would exceed the daily transfer limit",
             },
         )  # fmt: skip
+
+
+async def expire_due(engine: Any, coalition_id: uuid.UUID, *, batch: int = 500) -> tuple[int, int]:
+    """Posts EXPIRE for every member with lots past their expiry, ``batch``
+    members per transaction; safe to run twice or concurrently (each member's
+    wallet is locked while its lots expire). Returns (members, points)."""
+    from sqlalchemy import text
+
+    members = points = 0
+    autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+    while True:
+        async with autocommit.connect() as connection:
+            row = (
+                await connection.execute(
+                    text("SELECT * FROM ledger_expire_due(:coalition, :batch)"),
+                    {"coalition": coalition_id, "batch": batch},
+                )
+            ).one()
+        members, points = members + row.members, points + row.points
+        if row.members < batch:
+            return members, points

@@ -131,6 +131,8 @@ lots = Table(
     Index("ix_lots_transaction", "member_id", "transaction_id"),
     # A partner's outstanding points: what it issued that is still in wallets.
     Index("ix_lots_outstanding", "issuer_partner_id", postgresql_where=text("remaining > 0")),
+    # The nightly expiry finds what is due without scanning every wallet.
+    Index("ix_lots_expiring", "coalition_id", "expires_at", postgresql_where=text("remaining > 0")),
 )
 
 lot_consumptions = Table(

@@ -1,0 +1,110 @@
+"""The background jobs as real processes: the arq worker, and a settlement
+killed half-way."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from datetime import timedelta
+
+from sqlalchemy import func, select, text
+
+from coalition.platform.ledger.tables import transactions
+from coalition.settlement import service as settlement
+from coalition.settlement.repository import lines_of
+from coalition.settlement.tables import settlement_runs
+from tests.integration.test_expiry_and_nightly import age_lots
+
+
+def _env(settings) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    return {**os.environ, "COALITION_DATABASE_URL": settings.database_url, "COALITION_REDIS_URL": settings.redis_url}
+
+
+async def test_the_worker_runs_the_nightly_jobs_at_start_and_stops_on_sigterm(settings, town) -> None:
+    shop, _ = await town.partner(rate="1")
+    _, card = await town.member(shop)
+    await town.earn(shop, card, "25")
+    await age_lots(town, card, timedelta(seconds=0.2))
+    await asyncio.sleep(0.3)
+    worker = subprocess.Popen(  # noqa: ASYNC220 - a real process is the point
+        [sys.executable, "-m", "coalition", "worker"], env=_env(settings), stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        for _ in range(120):
+            async with town.engine.connect() as connection:
+                expired = await connection.scalar(
+                    select(func.count()).where(
+                        transactions.c.coalition_id == town.coalition_id, transactions.c.kind == "EXPIRE"
+                    )
+                )
+            if expired:
+                break
+            await asyncio.sleep(0.25)
+        else:
+            raise AssertionError("the worker did not expire the lot")
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        output, _ = worker.communicate(timeout=30)
+    assert worker.returncode == 0, output
+    assert "nightly" in output
+
+
+CHILD = textwrap.dedent(
+    """
+    import asyncio, sys, uuid
+    from datetime import date
+    from coalition.platform.database import create_engine, create_sessionmaker
+    from coalition.settlement import service
+
+    async def main():
+        engine = create_engine(sys.argv[3], pool_size=1)
+        async with create_sessionmaker(engine).begin() as session:
+            await service.run_day(session, uuid.UUID(sys.argv[1]), date.fromisoformat(sys.argv[2]))
+            print("computed, not committed", flush=True)
+            await asyncio.sleep(120)
+
+    asyncio.run(main())
+    """
+)
+
+
+async def test_a_settlement_killed_half_way_leaves_no_partial_run(settings, town) -> None:
+    shop, _ = await town.partner(rate="1")
+    other, _ = await town.partner("Other", rate="1")
+    _, card = await town.member(shop)
+    await town.earn(shop, card, "50")
+    await town.redeem(other, card, 20)
+    async with town.engine.connect() as connection:
+        day = await connection.scalar(
+            text("SELECT (now() AT TIME ZONE timezone)::date FROM coalitions WHERE id = :c"), {"c": town.coalition_id}
+        )
+    child = subprocess.Popen(  # noqa: ASYNC220 - a real process is the point
+        [sys.executable, "-c", CHILD, str(town.coalition_id), day.isoformat(), settings.database_url],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert child.stdout is not None
+    assert child.stdout.readline().strip() == "computed, not committed"
+    child.send_signal(signal.SIGKILL)
+    child.wait(timeout=10)
+
+    deadline = time.monotonic() + 10
+    while True:  # the server notices the dead client and rolls its transaction back
+        async with town.engine.connect() as connection:
+            runs = await connection.scalar(
+                select(func.count()).where(settlement_runs.c.coalition_id == town.coalition_id)
+            )
+        if runs == 0 or time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.1)
+    assert runs == 0
+    async with town.sessions.begin() as session:
+        run = await settlement.run_day(session, town.coalition_id, day)
+    async with town.engine.connect() as connection:
+        lines = (await lines_of(connection, [run.id]))[run.id]
+    assert {line.partner_id: line.net_minor for line in lines} == {shop: -20, other: 20}
