@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import date
 from typing import Any, Literal
 
 from litestar import Litestar, MediaType, Request, get
@@ -26,10 +28,12 @@ from coalition.platform.auth.service import Authenticator
 from coalition.platform.broadcasts import CREDENTIALS_REVOKED, RULES_CHANGED, listening
 from coalition.platform.coalitions.service import CoalitionDirectory
 from coalition.platform.database import create_engine, create_sessionmaker
+from coalition.platform.errors import DomainError
 from coalition.platform.ledger.repository import PostingGateway
 from coalition.platform.ledger.service import LedgerService
 from coalition.platform.programme.service import CoalitionRulesCache
 from coalition.platform.settings import Settings
+from coalition.settlement import documents, downloads
 
 _REQUEST_LOG_FIELDS: tuple[Literal["path", "method"], ...] = ("path", "method")
 _RESPONSE_LOG_FIELDS: tuple[Literal["status_code"], ...] = ("status_code",)
@@ -96,6 +100,37 @@ async def terms_page(state: State, slug: str, lang: str | None = None) -> Respon
     return Response(html, media_type=MediaType.HTML)
 
 
+@get("/downloads/{token:str}", include_in_schema=False)
+async def download(state: State, token: str) -> Response[bytes]:
+    """A file behind an authorised, expiring link handed out by the API."""
+    services: Services = state.services
+    what = await downloads.look_up(services.redis, token)
+    if what is None:
+        return Response(b"This link has expired or never existed.", status_code=404, media_type=MediaType.TEXT)
+    coalition_id = uuid.UUID(what["coalition"])
+    try:
+        async with services.engine.connect() as connection:
+            if what["kind"] == "statement":
+                document = await documents.statement_document(
+                    connection, coalition_id, date.fromisoformat(what["day"]), uuid.UUID(what["partner"]),
+                    what["format"],
+                )  # fmt: skip
+            elif what["kind"] == "matrix":
+                document = await documents.matrix_document(connection, coalition_id, date.fromisoformat(what["day"]))
+            else:
+                document, _ = await documents.sepa_document(
+                    connection, coalition_id, date.fromisoformat(what["start"]), date.fromisoformat(what["end"]),
+                    date.fromisoformat(what["execution"]),
+                )  # fmt: skip
+    except DomainError as refused:
+        return Response(f"{refused.code}: {refused.message}".encode(), status_code=409, media_type=MediaType.TEXT)
+    return Response(
+        document.content,
+        media_type=document.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{document.filename}"'},
+    )
+
+
 def create_app(settings: Settings) -> Litestar:
     """The API for servers given by ``settings`` (URLs must be set by now)."""
     if settings.database_url is None or settings.redis_url is None:
@@ -148,7 +183,7 @@ def create_app(settings: Settings) -> Litestar:
         )
     )
     return Litestar(
-        route_handlers=[controller, live, ready, terms_page, PrometheusController],
+        route_handlers=[controller, live, ready, terms_page, download, PrometheusController],
         lifespan=[lifespan],
         middleware=[metrics.middleware],
         plugins=[StructlogPlugin(logs)],

@@ -417,6 +417,74 @@ def settle(slug: str, first: str, last: str | None) -> None:
 
 
 @main.group()
+def payouts() -> None:
+    """Payout periods: approved days summed per partner."""
+
+
+@payouts.command("export")
+@click.option("--coalition", "slug", required=True)
+@click.option("--period", required=True, help="START..END, e.g. 2026-11-01..2026-11-30 (approved days only).")
+@click.option("--execution-date", "execution", default=None, help="When the bank should pay (default: today).")
+@click.option("--out", type=click.Path(dir_okay=False, writable=True), required=True, help="The pain.001 file.")
+def payouts_export(slug: str, period: str, execution: str | None, out: str) -> None:
+    """Write the SEPA credit transfers (pain.001.001.03) for the partners owed money."""
+    from datetime import date as date_type
+    from pathlib import Path
+
+    from coalition.platform.money import to_major
+    from coalition.settlement.documents import sepa_document
+
+    try:
+        start_text, end_text = period.split("..")
+        start, end = date_type.fromisoformat(start_text), date_type.fromisoformat(end_text)
+        when = date_type.fromisoformat(execution) if execution else date_type.today()
+    except ValueError as exc:
+        raise click.BadParameter("expected START..END dates (YYYY-MM-DD..YYYY-MM-DD)", param_hint="--period") from exc
+
+    async def use(session: AsyncSession) -> Any:
+        return await sepa_document(session, await _coalition_id(session, slug), start, end, when)
+
+    document, summary = _in_session(use)
+    Path(out).write_bytes(document.content)
+    for line in summary.payable:
+        click.echo(f"pay {line.name}: {to_major(line.net_minor, 'EUR')} to {line.iban}")
+    for line in summary.lines:
+        if line.problem:
+            click.echo(f"NOT PAID {line.name}: {to_major(line.net_minor, 'EUR')} ({line.problem})")
+        elif line.net_minor < 0:
+            click.echo(f"owes the coalition {line.name}: {to_major(-line.net_minor, 'EUR')}")
+    if summary.unapproved_days:
+        click.echo(f"not approved, left out: {', '.join(d.isoformat() for d in summary.unapproved_days)}")
+    click.echo(f"written {out}")
+
+
+@main.command()
+@click.option("--coalition", "slug", required=True)
+@click.option("--date", "day", required=True)
+@click.option("--partner", "partner", required=True, help="The partner's id.")
+@click.option("--format", "kind", type=click.Choice(["csv", "pdf"]), default="pdf", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, writable=True), required=True)
+def statement(slug: str, day: str, partner: str, kind: str, out: str) -> None:
+    """Write a partner's settlement statement for one day."""
+    from datetime import date as date_type
+    from pathlib import Path
+
+    from coalition.settlement.documents import statement_document
+
+    try:
+        on = date_type.fromisoformat(day)
+    except ValueError as exc:
+        raise click.BadParameter(f"not a date: {day}", param_hint="--date") from exc
+
+    async def use(session: AsyncSession) -> Any:
+        return await statement_document(session, await _coalition_id(session, slug), on, _uuid(partner), kind.upper())
+
+    document = _in_session(use)
+    Path(out).write_bytes(document.content)
+    click.echo(f"written {out}")
+
+
+@main.group()
 def programme() -> None:
     """The programme's daily work."""
 

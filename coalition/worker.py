@@ -12,6 +12,7 @@ with these cron jobs against the configured (or embedded) Redis.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -29,6 +30,7 @@ from coalition.platform.settings import Settings
 from coalition.settlement.tasks import settle_closed_days
 
 _log = logging.getLogger("coalition.worker")
+REDIS_WAIT_ATTEMPTS = 10**9  # two seconds apart: indefinitely
 
 
 async def startup(ctx: dict[str, Any]) -> None:
@@ -90,7 +92,11 @@ def create_worker(settings: Settings, **overrides: Any) -> Worker:
         ],
         "on_startup": startup,
         "on_shutdown": shutdown,
-        "redis_settings": RedisSettings.from_dsn(settings.redis_url),
+        # Without Redis the worker waits for it (logging each attempt) rather
+        # than exit: the jobs catch up when it returns, postings never needed it.
+        "redis_settings": replace(
+            RedisSettings.from_dsn(settings.redis_url), conn_retries=REDIS_WAIT_ATTEMPTS, conn_retry_delay=2
+        ),
         "ctx": {"settings": settings},
         "handle_signals": True,
         "max_jobs": 4,

@@ -127,10 +127,12 @@ class Town:
     def operator(self) -> Principal:
         return Principal.local_operator(self.coalition_id, via="tests")
 
-    async def partner(self, name: str = "Shop", rate: str = "1", *, active: bool = True) -> tuple[uuid.UUID, str]:
+    async def partner(
+        self, name: str = "Shop", rate: str = "1", *, active: bool = True, iban: str | None = None
+    ) -> tuple[uuid.UUID, str]:
         async with self.sessions.begin() as session:
             partner, key = await partners.create_partner(
-                session, self.operator, name=name, earn_rate_per_unit=Decimal(rate), iban=None
+                session, self.operator, name=name, earn_rate_per_unit=Decimal(rate), iban=iban
             )
             if active:
                 await partners.set_status(session, self.operator, partner.id, "ACTIVE")

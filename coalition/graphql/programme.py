@@ -56,7 +56,7 @@ from coalition.graphql.programme_types import (
     TermsSection,
     TierBasis,
 )
-from coalition.graphql.types import PostingPayload, page_size, parse_id
+from coalition.graphql.types import MutationError, PostingPayload, page_size, parse_id
 from coalition.partners import repository as partner_repository
 from coalition.partners import rules as partner_rules
 from coalition.partners import service as partners
@@ -449,7 +449,23 @@ class ProgrammeQueries:
 
 
 @strawberry.type
+class PayoutAccountPayload:
+    iban: str | None = strawberry.field(default=None, description="As stored: compact, upper case.")
+    errors: list[MutationError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
 class ProgrammeMutations:
+    @strawberry.mutation(description="MANAGER (own shop) or operator: the IBAN payouts go to (null removes it).")
+    @refusals_as(PayoutAccountPayload)
+    async def set_payout_account(
+        self, info: Info[Context, None], iban: str | None, partner_id: strawberry.ID | None = None
+    ) -> PayoutAccountPayload:
+        target = _managed_partner(info.context, "change the payout account", partner_id)
+        async with info.context.services.sessions.begin() as session:
+            saved = await partners.set_payout_account(session, info.context.principal, target, iban)
+        return PayoutAccountPayload(iban=saved)
+
     @strawberry.mutation(description="MANAGER (own shop) or operator: base and category rates, thresholds, cap.")
     @refusals_as(EarnRulesPayload)
     async def set_earn_rules(

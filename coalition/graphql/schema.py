@@ -16,11 +16,13 @@ from strawberry.tools import merge_types
 from coalition.graphql.mutations import LedgerMutations, MemberMutations, PartnerMutations
 from coalition.graphql.programme import ProgrammeMutations, ProgrammeQueries
 from coalition.graphql.queries import CoalitionQueries, LedgerQueries, MemberQueries
-from coalition.graphql.settlement import SettlementMutations, SettlementQueries, SettlementRun
+from coalition.graphql.settlement import PayoutQueries, SettlementMutations, SettlementQueries, SettlementRun
 from coalition.graphql.types import Coalition, Member, Partner, Transaction
 from coalition.platform.errors import DomainError
 
-Query = merge_types("Query", (CoalitionQueries, MemberQueries, LedgerQueries, ProgrammeQueries, SettlementQueries))
+Query = merge_types(
+    "Query", (CoalitionQueries, MemberQueries, LedgerQueries, ProgrammeQueries, SettlementQueries, PayoutQueries)
+)
 Mutation = merge_types(
     "Mutation", (PartnerMutations, MemberMutations, LedgerMutations, ProgrammeMutations, SettlementMutations)
 )

@@ -4,7 +4,7 @@ paid; a partner sees its own line and obligations of a run."""
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 
@@ -15,13 +15,18 @@ from coalition.graphql.context import Context
 from coalition.graphql.permissions import refusals_as, require_operator
 from coalition.graphql.types import Money, MutationError, Node, PageInfo, Partner, page_size, parse_id
 from coalition.platform.auth.tokens import CredentialKind
+from coalition.platform.broadcasts import CREDENTIALS_REVOKED, RULES_CHANGED, announce
 from coalition.platform.errors import validation
-from coalition.settlement import repository
+from coalition.settlement import downloads, payouts, repository
 from coalition.settlement import service as settlement
 from coalition.settlement.repository import RunRecord
+from coalition.settlement.rules import ExitModel as Exit
 from coalition.settlement.rules import FundingModel as Model
 
 FundingModel = strawberry.enum(Model, name="FundingModel")
+ExitModel = strawberry.enum(
+    Exit, name="ExitModel", description="What a leaving partner's outstanding points cost it (AT_REDEMPTION)."
+)
 
 
 @strawberry.enum
@@ -117,6 +122,37 @@ class SettlementRun(Node):
             if viewer is None or line.partner_id == viewer
         ]
 
+    @strawberry.field(description="A partner's statement for this run (a partner: its own; the operator: any).")
+    async def statement(
+        self, info: Info[Context, None], format: StatementFormat, partner_id: strawberry.ID | None = None
+    ) -> Download | None:
+        principal = info.context.principal
+        if principal.kind == CredentialKind.PARTNER:
+            if partner_id is not None and parse_id(partner_id, "partnerId") != principal.partner_id:
+                return None
+            target = principal.partner_id
+        elif principal.kind == CredentialKind.OPERATOR and partner_id is not None:
+            target = parse_id(partner_id, "partnerId")
+        else:
+            return None
+        url, expires = await downloads.issue(
+            info.context.services.redis,
+            {"kind": "statement", "coalition": str(principal.coalition_id), "day": self.business_date.isoformat(),
+             "partner": str(target), "format": format.value},
+        )  # fmt: skip
+        return Download(url=url, expires_at=expires)
+
+    @strawberry.field(description="Operator: the earned-at x redeemed-at matrix as CSV.")
+    async def matrix(self, info: Info[Context, None]) -> Download | None:
+        principal = info.context.principal
+        if principal.kind != CredentialKind.OPERATOR:
+            return None
+        url, expires = await downloads.issue(
+            info.context.services.redis,
+            {"kind": "matrix", "coalition": str(principal.coalition_id), "day": self.business_date.isoformat()},
+        )
+        return Download(url=url, expires_at=expires)
+
     @strawberry.field(description="Gross, issuer -> redeemer and fees -> coalition (a partner: those it is in).")
     async def obligations(self, info: Info[Context, None]) -> list[Obligation]:
         viewer = _viewer(info)
@@ -131,6 +167,48 @@ class SettlementRun(Node):
             for o in await info.context.run_obligations.load(self.record.id) or []
             if viewer is None or viewer in (o.debtor_partner_id, o.creditor_partner_id)
         ]
+
+
+@strawberry.type(description="A file to fetch with a plain GET; the link expires.")
+class Download:
+    url: str
+    expires_at: datetime
+
+
+@strawberry.enum
+class StatementFormat(Enum):
+    CSV = "CSV"
+    PDF = "PDF"
+
+
+@strawberry.type
+class PayoutLine:
+    net: Money = strawberry.field(description="Positive: the coalition pays this partner.")
+    iban: str | None
+    problem: str | None = strawberry.field(description="Why it cannot be paid by transfer (e.g. no valid IBAN).")
+    partner_id: strawberry.Private[uuid.UUID]
+
+    @strawberry.field
+    async def partner(self, info: Info[Context, None]) -> Partner | None:
+        return await _partner(info, self.partner_id)
+
+
+@strawberry.type(description="Approved days of a period, summed per partner.")
+class PayoutPeriod:
+    start: date
+    end: date
+    approved_days: list[date]
+    unapproved_days: list[date] = strawberry.field(description="Settled but not approved: not included.")
+    lines: list[PayoutLine]
+
+    @strawberry.field(description="The SEPA credit transfers (pain.001.001.03) for the partners owed money.")
+    async def sepa_file(self, info: Info[Context, None], execution_date: date | None = None) -> Download:
+        url, expires = await downloads.issue(
+            info.context.services.redis,
+            {"kind": "sepa", "coalition": str(info.context.principal.coalition_id), "start": self.start.isoformat(),
+             "end": self.end.isoformat(), "execution": (execution_date or date.today()).isoformat()},
+        )  # fmt: skip
+        return Download(url=url, expires_at=expires)
 
 
 @strawberry.type
@@ -157,6 +235,7 @@ class SettlementPolicy:
     issuance_price: Decimal
     redemption_value: Decimal | None
     breakage_percent: Decimal
+    exit_model: ExitModel  # type: ignore[valid-type]
 
 
 @strawberry.type
@@ -177,6 +256,25 @@ class SettlementPolicyInput:
     issuance_price: Decimal = Decimal(0)
     redemption_value: Decimal | None = strawberry.field(default=None, description="Default: the point value.")
     breakage_percent: Decimal = Decimal(0)
+    payer_name: str | None = strawberry.field(default=None, description="The account payouts are made from.")
+    payer_iban: str | None = None
+    payer_bic: str | None = None
+    exit_model: ExitModel = strawberry.field(  # type: ignore[valid-type]
+        default=Exit.BUY_OUT,
+        description="BUY_OUT: a leaving partner pays for its outstanding points in the run of the day it leaves, "
+        "and the coalition honours them from then on. KEEP_LIABLE: it keeps paying as they are spent.",
+    )
+
+
+@strawberry.type
+class TerminatePartnerPayload:
+    partner: Partner | None = None
+    settled_on: date | None = strawberry.field(
+        default=None, description="The business day whose run settles its outstanding points."
+    )
+    exit_model: ExitModel | None = None  # type: ignore[valid-type]
+    members_notified: int = 0
+    errors: list[MutationError] = strawberry.field(default_factory=list)
 
 
 @strawberry.input
@@ -222,6 +320,29 @@ class SettlementQueries:
 
 
 @strawberry.type
+class PayoutQueries:
+    @strawberry.field(description="Operator: what each partner is owed (or owes) over approved days of a period.")
+    async def payout_period(self, info: Info[Context, None], start: date, end: date) -> PayoutPeriod | None:
+        principal = info.context.principal
+        if principal.kind != CredentialKind.OPERATOR:
+            return None
+        currency = (await info.context.coalition()).currency
+        async with info.context.services.engine.connect() as connection:
+            period = await payouts.payout(connection, principal.coalition_id, start, end)
+        return PayoutPeriod(
+            start=period.start,
+            end=period.end,
+            approved_days=list(period.approved_days),
+            unapproved_days=list(period.unapproved_days),
+            lines=[
+                PayoutLine(net=Money.of_minor(line.net_minor, currency), iban=line.iban, problem=line.problem,
+                           partner_id=line.partner_id)
+                for line in period.lines
+            ],
+        )  # fmt: skip
+
+
+@strawberry.type
 class SettlementMutations:
     @strawberry.mutation(description="Operator: settle a day (provisional while the day is open). Safe to repeat.")
     @refusals_as(SettlementPayload)
@@ -254,8 +375,9 @@ class SettlementMutations:
     ) -> SettlementPolicyPayload:
         principal = require_operator(info.context, "set the settlement policy")
         spec = settlement.PolicySpec(
-            input.funding_model, input.issuance_price, input.redemption_value, input.breakage_percent
-        )
+            input.funding_model, input.issuance_price, input.redemption_value, input.breakage_percent,
+            input.payer_name, input.payer_iban, input.payer_bic, input.exit_model,
+        )  # fmt: skip
         async with info.context.services.sessions.begin() as session:
             await settlement.set_policy(session, principal, spec)
         return SettlementPolicyPayload(
@@ -264,8 +386,29 @@ class SettlementMutations:
                 issuance_price=spec.issuance_price,
                 redemption_value=spec.redemption_value,
                 breakage_percent=spec.breakage_percent,
+                exit_model=spec.exit_model,
             )
         )
+
+    @strawberry.mutation(
+        description="Operator: the partner leaves for good. Its keys stop working at once; the run of today "
+        "settles its outstanding points under the exit model; members holding them get a notice."
+    )
+    @refusals_as(TerminatePartnerPayload)
+    async def terminate_partner(
+        self, info: Info[Context, None], id: strawberry.ID, reason: str
+    ) -> TerminatePartnerPayload:
+        principal = require_operator(info.context, "terminate partners")
+        async with info.context.services.sessions.begin() as session:
+            done = await settlement.terminate_partner(session, principal, parse_id(id), reason)
+        services = info.context.services
+        services.authenticator.forget_all()
+        await announce(services.redis, CREDENTIALS_REVOKED)
+        await announce(services.redis, RULES_CHANGED)
+        return TerminatePartnerPayload(
+            partner=Partner.of(done.partner), settled_on=done.business_date, exit_model=done.model,
+            members_notified=done.members_told,
+        )  # fmt: skip
 
     @strawberry.mutation(description="Operator: a partner's fees.")
     @refusals_as(ContractPayload)

@@ -42,6 +42,17 @@ async def insert_programme(connection: Executor, partner_id: uuid.UUID, earn_rat
     )
 
 
+async def set_iban(connection: Executor, partner_id: uuid.UUID, iban: str | None) -> str | None:
+    """Returns the IBAN it replaces."""
+    before = await connection.scalar(
+        select(partner_programmes.c.iban).where(partner_programmes.c.partner_id == partner_id).with_for_update()
+    )
+    await connection.execute(
+        partner_programmes.update().where(partner_programmes.c.partner_id == partner_id).values(iban=iban)
+    )
+    return before
+
+
 def _earn_rules(rate: Decimal, document: dict[str, Any]) -> EarnRules:
     return EarnRules(
         base_rate=rate,

@@ -429,6 +429,19 @@ async def set_earn_rules(
     return rules
 
 
+async def set_payout_account(
+    session: AsyncSession, principal: Principal, partner_id: uuid.UUID, iban: str | None
+) -> str | None:
+    """The account the coalition pays the partner into (None: remove it; the
+    partner is then listed as not payable in payout files)."""
+    await _partner_in_coalition(session, principal, partner_id)
+    compact = check_iban(iban)
+    before = await repository.set_iban(session, partner_id, compact)
+    await record_change(session, principal, "partner.payout_account", partner_id,
+                        before={"iban": before}, after={"iban": compact})  # fmt: skip
+    return compact
+
+
 async def save_coalition_rules(session: AsyncSession, principal: Principal, rules: CoalitionRules) -> CoalitionRules:
     """The operator's coalition-wide rules. New earn-rate limits must hold for
     every partner's current rules, or nothing is saved."""

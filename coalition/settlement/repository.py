@@ -13,9 +13,10 @@ from sqlalchemy import Row, delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 
 from coalition.platform.database import Executor
-from coalition.settlement.rules import Contract, DayFlows, FundingModel, Party, Policy, Reason, Settlement
+from coalition.settlement.rules import Contract, DayFlows, ExitModel, FundingModel, Party, Policy, Reason, Settlement
 from coalition.settlement.tables import (
     partner_contracts,
+    partner_exits,
     settlement_lines,
     settlement_matrix,
     settlement_obligations,
@@ -51,26 +52,73 @@ _DAY_FLOWS = text(
 )
 
 
+# A partner bought out on its exit day: its points outstanding at the end of
+# that day are those outstanding now, less what later days added (lots
+# created by later transactions: transfers) plus what later days took away
+# (signed consumptions). Later days are read through their transactions, so
+# the cost is the volume since the exit day, not the history.
+_BOUGHT_OUT = text(
+    """
+    WITH later AS (
+      SELECT member_id, id FROM ledger_transactions WHERE coalition_id = :coalition AND business_date > :day
+    )
+    SELECT e.partner_id,
+           (SELECT coalesce(sum(l.remaining), 0) FROM lots l
+             WHERE l.issuer_partner_id = e.partner_id AND l.remaining > 0)
+         - (SELECT coalesce(sum(l.points), 0) FROM lots l JOIN later ON later.member_id = l.member_id
+                                                                   AND later.id = l.transaction_id
+             WHERE l.issuer_partner_id = e.partner_id)
+         + (SELECT coalesce(sum(CASE WHEN c.kind = 'RESTORE' THEN -c.points ELSE c.points END), 0)
+              FROM lot_consumptions c JOIN later ON later.member_id = c.member_id AND later.id = c.transaction_id
+             WHERE c.issuer_partner_id = e.partner_id) AS points
+      FROM partner_exits e
+     WHERE e.coalition_id = :coalition AND e.business_date = :day AND e.exit_model = 'BUY_OUT'
+    """
+)
+
+
+async def bought_out_before(connection: Executor, coalition_id: uuid.UUID, day: date) -> set[uuid.UUID]:
+    """Partners bought out on an earlier day: their points are now the coalition's."""
+    rows = await connection.execute(
+        text(
+            "SELECT partner_id FROM partner_exits WHERE coalition_id = :coalition AND business_date < :day"
+            " AND exit_model = 'BUY_OUT'"
+        ),
+        {"coalition": coalition_id, "day": day},
+    )
+    return {row.partner_id for row in rows}
+
+
 async def day_flows(connection: Executor, coalition_id: uuid.UUID, day: date) -> DayFlows:
+    gone = await bought_out_before(connection, coalition_id, day)
+
+    def owner(issuer: Party) -> Party:
+        return None if issuer in gone else issuer
+
     issued: dict[Party, int] = defaultdict(int)
     redeemed: dict[tuple[Party, uuid.UUID], int] = defaultdict(int)
     donated: dict[Party, int] = defaultdict(int)
     expired: dict[Party, int] = defaultdict(int)
     for row in await connection.execute(_DAY_FLOWS, {"coalition": coalition_id, "day": day}):
-        points = int(row.points)
+        points, issuer = int(row.points), owner(row.issuer)
         if row.flow == "ISSUED":
-            issued[row.issuer] += points
+            issued[issuer] += points
         elif row.flow == "REDEEMED":
-            redeemed[(row.issuer, row.redeemer)] += points
+            redeemed[(issuer, row.redeemer)] += points
         elif row.flow == "DONATED":
-            donated[row.issuer] += points
+            donated[issuer] += points
         else:
-            expired[row.issuer] += points
+            expired[issuer] += points
+    bought_out = {
+        row.partner_id: int(row.points)
+        for row in await connection.execute(_BOUGHT_OUT, {"coalition": coalition_id, "day": day})
+    }
     return DayFlows(
         issued={k: v for k, v in issued.items() if v},
         redeemed={k: v for k, v in redeemed.items() if v},
         donated={k: v for k, v in donated.items() if v},
         expired={k: v for k, v in expired.items() if v},
+        bought_out={k: v for k, v in bought_out.items() if v},
     )
 
 
@@ -97,6 +145,7 @@ async def policy(connection: Executor, coalition_id: uuid.UUID, point_value: Dec
         row.redemption_value if row.redemption_value is not None else point_value,
         row.breakage_percent,
         contracts,
+        ExitModel(row.exit_model),
     )
 
 
@@ -310,6 +359,20 @@ async def outstanding_points(connection: Executor, partner_ids: list[uuid.UUID])
         {"ids": partner_ids},
     )
     return {row.issuer_partner_id: int(row.points) for row in rows}
+
+
+async def record_exit(
+    connection: Executor, coalition_id: uuid.UUID, partner_id: uuid.UUID, day: date, model: ExitModel, reason: str
+) -> None:
+    await connection.execute(
+        insert(partner_exits).values(
+            partner_id=partner_id, coalition_id=coalition_id, business_date=day, exit_model=model.value, reason=reason
+        )
+    )
+
+
+async def exit_of(connection: Executor, partner_id: uuid.UUID) -> Row[Any] | None:
+    return (await connection.execute(select(partner_exits).where(partner_exits.c.partner_id == partner_id))).first()
 
 
 async def nets_by_day(connection: Executor, coalition_id: uuid.UUID | None) -> list[tuple[uuid.UUID, date, int]]:

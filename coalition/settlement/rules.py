@@ -33,6 +33,12 @@ class Reason(StrEnum):
     FEE = "FEE"
     BREAKAGE = "BREAKAGE"
     DONATION = "DONATION"
+    EXIT = "EXIT"
+
+
+class ExitModel(StrEnum):
+    BUY_OUT = "BUY_OUT"  # a leaving issuer pays for its outstanding points; the coalition honours them
+    KEEP_LIABLE = "KEEP_LIABLE"  # a leaving issuer keeps paying for its points as they are spent
 
 
 @dataclass(frozen=True)
@@ -54,6 +60,7 @@ class Policy:
     # stays with the coalition, which was paid at issuance.
     breakage_percent: Decimal = Decimal(0)
     contracts: dict[uuid.UUID, Contract] = field(default_factory=dict)
+    exit_model: ExitModel = ExitModel.BUY_OUT
 
     def contract(self, partner: Party) -> Contract:
         return self.contracts.get(partner, Contract()) if partner is not None else Contract()
@@ -68,6 +75,10 @@ class DayFlows:
     redeemed: dict[tuple[Party, uuid.UUID], int] = field(default_factory=dict)
     donated: dict[Party, int] = field(default_factory=dict)  # per issuer
     expired: dict[Party, int] = field(default_factory=dict)  # per issuer
+    # Partners that left this day and are bought out: their points still
+    # outstanding at the end of the day. From the next day on, their points
+    # are the coalition's (the database reports them with issuer None).
+    bought_out: dict[uuid.UUID, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -149,6 +160,10 @@ def settle(flows: DayFlows, policy: Policy, exponent: int) -> Settlement:
     for issuer, points in sorted(flows.expired.items(), key=_key):
         if policy.model is FundingModel.AT_REDEMPTION and issuer is not None:
             owe(issuer, None, Reason.BREAKAGE, points, policy.point_value * policy.breakage_percent / 100)
+    for partner, points in sorted(flows.bought_out.items(), key=_key):
+        # AT_ISSUANCE: the coalition was paid when the points were issued.
+        if policy.model is FundingModel.AT_REDEMPTION:
+            owe(partner, None, Reason.EXIT, points, policy.point_value)
 
     return Settlement(tuple(obligations), _lines(flows, obligations))
 

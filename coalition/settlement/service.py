@@ -12,13 +12,15 @@ from zoneinfo import ZoneInfo
 from coalition.platform.audit.service import record_change
 from coalition.platform.auth.service import Principal
 from coalition.platform.coalitions import repository as coalitions
-from coalition.platform.coalitions.repository import CoalitionRecord
+from coalition.platform.coalitions.repository import CoalitionRecord, PartnerRecord
+from coalition.platform.coalitions.service import change_partner_status
 from coalition.platform.database import AsyncSession, Executor
 from coalition.platform.errors import DomainError, ErrorCode, validation
 from coalition.platform.money import exponent
-from coalition.settlement import repository
+from coalition.platform.notices import service as notices
+from coalition.settlement import payouts, repository
 from coalition.settlement.repository import RunRecord
-from coalition.settlement.rules import FundingModel, settle
+from coalition.settlement.rules import ExitModel, FundingModel, settle
 
 PROVISIONAL, COMPUTED, APPROVED, PAID = "PROVISIONAL", "COMPUTED", "APPROVED", "PAID"
 
@@ -97,6 +99,10 @@ class PolicySpec:
     issuance_price: Decimal = Decimal(0)
     redemption_value: Decimal | None = None
     breakage_percent: Decimal = Decimal(0)
+    payer_name: str | None = None
+    payer_iban: str | None = None
+    payer_bic: str | None = None
+    exit_model: ExitModel = ExitModel.BUY_OUT
 
 
 def _price(value: Decimal | None, field: str) -> None:
@@ -116,11 +122,20 @@ async def set_policy(session: AsyncSession, principal: Principal, spec: PolicySp
     _price(spec.issuance_price, "issuancePrice")
     _price(spec.redemption_value, "redemptionValue")
     _percent(spec.breakage_percent, "breakagePercent")
+    payer = None
+    if bool(spec.payer_iban) != bool(spec.payer_name):
+        raise validation("give the paying account's name and IBAN together", "payerIban")
+    if spec.payer_iban:
+        payer = payouts.check_payer(spec.payer_name, spec.payer_iban, spec.payer_bic)
     values = {
         "funding_model": spec.funding_model.value,
         "issuance_price": spec.issuance_price,
         "redemption_value": spec.redemption_value,
         "breakage_percent": spec.breakage_percent,
+        "payer_name": payer.name if payer else None,
+        "payer_iban": payer.iban if payer else None,
+        "payer_bic": payer.bic if payer else None,
+        "exit_model": spec.exit_model.value,
     }
     await repository.save_policy(session, principal.coalition_id, **values)
     await record_change(session, principal, "settlement.policy", principal.coalition_id,
@@ -147,6 +162,41 @@ async def set_contract(
     await record_change(session, principal, "partner.contract", partner_id,
                         after={"feePerPointIssued": str(fee_per_point_issued),
                                "feePercentOfRedemption": str(fee_percent_of_redemption)})  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Exit:
+    partner: PartnerRecord
+    business_date: date  # its outstanding points are settled in this day's run
+    model: ExitModel
+    members_told: int
+
+
+async def terminate_partner(
+    session: AsyncSession, principal: Principal, partner_id: uuid.UUID, reason: str, *, now: datetime | None = None
+) -> Exit:
+    """The partner leaves for good: its credentials stop working, the run of
+    today settles its outstanding points under the coalition's exit model, and
+    every member holding them is told they stay valid at the other partners."""
+    check_reason = reason.strip()
+    if not check_reason or len(check_reason) > 500:
+        raise validation("a reason (at most 500 characters) is required", "reason")
+    coalition = await _coalition(session, principal.coalition_id)
+    before, after = await change_partner_status(session, principal.coalition_id, partner_id, "TERMINATED", reason)
+    existing = await repository.exit_of(session, partner_id)
+    if existing is not None:  # terminated before: the same answer again
+        return Exit(after, existing.business_date, ExitModel(existing.exit_model), 0)
+    policy = await repository.policy(session, principal.coalition_id, coalition.point_value)
+    day = business_today(coalition, now)
+    await repository.record_exit(session, principal.coalition_id, partner_id, day, policy.exit_model, check_reason)
+    told = await notices.write_partner_left(session, partner_id, after.name)
+    await record_change(
+        session, principal, "partner.terminated", partner_id,
+        before={"status": before.status},
+        after={"status": after.status, "reason": check_reason, "exitModel": policy.exit_model.value,
+               "settledOn": day.isoformat(), "membersTold": told},
+    )  # fmt: skip
+    return Exit(after, day, policy.exit_model, told)
 
 
 async def unbalanced_runs(connection: Executor, coalition_id: uuid.UUID | None) -> list[str]:

@@ -31,8 +31,17 @@ settlement_policies = Table(
     # NULL: the coalition's point value.
     Column("redemption_value", Numeric(18, 6), nullable=True),
     Column("breakage_percent", Numeric(5, 2), nullable=False, server_default="0"),
+    # The account payouts are made from (the debtor of the SEPA credit transfer).
+    Column("payer_name", Text, nullable=True),
+    Column("payer_iban", String(34), nullable=True),
+    Column("payer_bic", String(11), nullable=True),
+    # What happens to a leaving partner's outstanding points (AT_REDEMPTION):
+    # BUY_OUT: it pays their value to the coalition, which honours them from then on;
+    # KEEP_LIABLE: it keeps settling them as they are spent.
+    Column("exit_model", String(16), nullable=False, server_default="BUY_OUT"),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     CheckConstraint("funding_model IN ('AT_REDEMPTION', 'AT_ISSUANCE')", name="funding_model_known"),
+    CheckConstraint("exit_model IN ('BUY_OUT', 'KEEP_LIABLE')", name="exit_model_known"),
     CheckConstraint("issuance_price >= 0 AND coalesce(redemption_value, 0) >= 0", name="prices_not_negative"),
     CheckConstraint("breakage_percent BETWEEN 0 AND 100", name="breakage_percent_range"),
 )
@@ -111,4 +120,19 @@ settlement_matrix = Table(
     Column("redeemer_partner_id", UUID(as_uuid=True), nullable=False),
     Column("points", BigInteger, nullable=False),
     PrimaryKeyConstraint("run_id", "line"),
+)
+
+# A partner that left: its outstanding points are settled in the run of the
+# business day it left, under the exit model in force that day.
+partner_exits = Table(
+    "partner_exits",
+    metadata,
+    Column("partner_id", UUID(as_uuid=True), ForeignKey("partners.id"), primary_key=True),
+    Column("coalition_id", UUID(as_uuid=True), ForeignKey("coalitions.id"), nullable=False),
+    Column("business_date", Date, nullable=False),
+    Column("exit_model", String(16), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("terminated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("exit_model IN ('BUY_OUT', 'KEEP_LIABLE')", name="exit_model_known"),
+    Index("ix_partner_exits_day", "coalition_id", "business_date"),
 )

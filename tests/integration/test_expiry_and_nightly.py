@@ -115,6 +115,19 @@ async def test_the_nightly_settlement_catches_up_missed_days_in_order_once(town)
     ]
 
 
+async def test_days_missed_before_a_day_settled_by_hand_are_still_caught_up(town) -> None:
+    shop, _ = await town.partner(rate="1")
+    _, card = await town.member(shop)
+    await town.earn(shop, card, "10")
+    later = datetime.now(UTC) + timedelta(days=4)
+    first, *_, last = await days_to_settle(town.engine, town.coalition_id, later)
+    async with town.sessions.begin() as session:  # the operator settles the latest closed day first
+        await settlement.run_day(session, town.coalition_id, last, now=later)
+    assert await settle_closed_days(town.engine, town.coalition_id, later) == [
+        first + timedelta(days=n) for n in range((last - first).days)
+    ]
+
+
 class _Webhook(BaseHTTPRequestHandler):
     received: list[tuple[dict[str, str], bytes]] = []
     status = 200
@@ -151,11 +164,13 @@ async def test_expiring_points_become_one_signed_notice_each(town, webhook) -> N
         assert await notices.write_expiring(session, town.coalition_id) == 0  # once per expiry date
 
     receiver.status = 500
-    failed = await notices.deliver(town.engine, url, "s3cret")
+    failed = await notices.deliver(town.engine, url, "s3cret", coalition_id=town.coalition_id)
     assert (failed.sent, failed.failed) == (0, 1)
     receiver.status = 200
-    assert (await notices.deliver(town.engine, url, "s3cret")).sent == 1
-    assert (await notices.deliver(town.engine, url, "s3cret")).sent == 0  # delivered: not again
+    assert (await notices.deliver(town.engine, url, "s3cret", coalition_id=town.coalition_id)).sent == 1
+    assert (
+        await notices.deliver(town.engine, url, "s3cret", coalition_id=town.coalition_id)
+    ).sent == 0  # delivered: not again
     headers, body = receiver.received[-1]
     expected = hmac.new(b"s3cret", headers["X-Coalition-Timestamp"].encode() + b"." + body, hashlib.sha256)
     assert headers["X-Coalition-Signature"] == f"sha256={expected.hexdigest()}"

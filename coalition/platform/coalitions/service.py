@@ -24,6 +24,7 @@ _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 _TRANSITIONS = {
     "ACTIVE": {"INVITED", "SUSPENDED"},
     "SUSPENDED": {"ACTIVE", "INVITED"},
+    "TERMINATED": {"INVITED", "ACTIVE", "SUSPENDED"},  # for good: see settlement's partner exit
 }
 
 

@@ -27,6 +27,28 @@ _EXPIRING = text(
 )
 
 
+# Every member still holding points a leaving partner issued.
+_PARTNER_LEFT = text(
+    """
+    INSERT INTO notices (coalition_id, member_id, kind, dedupe_key, payload)
+    SELECT l.coalition_id, l.member_id, 'PARTNER_LEFT', 'partner-left:' || :partner_text || ':' || l.member_id,
+           jsonb_build_object('partnerId', CAST(:partner_text AS text), 'partnerName', CAST(:name AS text),
+                              'points', sum(l.remaining), 'pointsStayValid', true)
+      FROM lots l
+     WHERE l.issuer_partner_id = CAST(:partner AS uuid) AND l.remaining > 0
+     GROUP BY l.coalition_id, l.member_id
+    ON CONFLICT (dedupe_key) DO NOTHING
+    """
+)
+
+
+async def write_partner_left(connection: Executor, partner_id: uuid.UUID, name: str) -> int:
+    result = await connection.execute(
+        _PARTNER_LEFT, {"partner": partner_id, "partner_text": str(partner_id), "name": name}
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
 async def write_expiring(connection: Executor, coalition_id: uuid.UUID, days: int) -> int:
     result = await connection.execute(_EXPIRING, {"coalition": coalition_id, "days": days})
     return int(result.rowcount)  # type: ignore[attr-defined]
@@ -55,15 +77,14 @@ def _record(row: Any) -> NoticeRecord:
     return NoticeRecord(**{k: row._mapping[k] for k in NoticeRecord.__dataclass_fields__})
 
 
-async def undelivered(connection: Executor, limit: int, max_attempts: int) -> list[NoticeRecord]:
+async def undelivered(
+    connection: Executor, limit: int, max_attempts: int, coalition_id: uuid.UUID | None = None
+) -> list[NoticeRecord]:
     """A batch to send, locked so that two delivery jobs never send the same notice."""
-    rows = await connection.execute(
-        select(notices)
-        .where(notices.c.delivered_at.is_(None), notices.c.attempts < max_attempts)
-        .order_by(notices.c.created_at)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
+    query = select(notices).where(notices.c.delivered_at.is_(None), notices.c.attempts < max_attempts)
+    if coalition_id is not None:
+        query = query.where(notices.c.coalition_id == coalition_id)
+    rows = await connection.execute(query.order_by(notices.c.created_at).limit(limit).with_for_update(skip_locked=True))
     return [_record(row) for row in rows]
 
 

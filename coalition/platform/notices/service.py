@@ -27,6 +27,11 @@ async def write_expiring(connection: Executor, coalition_id: uuid.UUID) -> int:
     return await repository.write_expiring(connection, coalition_id, EXPIRING_WITHIN_DAYS)
 
 
+async def write_partner_left(connection: Executor, partner_id: uuid.UUID, name: str) -> int:
+    """Tell every member holding a leaving partner's points that they stay valid."""
+    return await repository.write_partner_left(connection, partner_id, name)
+
+
 def signature(secret: str, timestamp: str, body: bytes) -> str:
     """HMAC-SHA256 over "<timestamp>.<body>": the receiver recomputes it with the
     shared secret, and rejects old timestamps to stop replays."""
@@ -56,15 +61,22 @@ class Delivery:
 
 
 async def deliver(
-    engine: AsyncEngine, url: str, secret: str, *, batch: int = 100, http_timeout: float = 10.0
+    engine: AsyncEngine,
+    url: str,
+    secret: str,
+    *,
+    coalition_id: uuid.UUID | None = None,
+    batch: int = 100,
+    http_timeout: float = 10.0,
 ) -> Delivery:
-    """Sends undelivered notices; each is marked delivered only after the
-    webhook answered 2xx (at least once delivery: receivers dedupe by id)."""
+    """Sends undelivered notices (of one coalition, or all); each is marked
+    delivered only after the webhook answered 2xx (at least once delivery:
+    receivers dedupe by id)."""
     sent = failed = 0
     async with httpx.AsyncClient(timeout=http_timeout) as client:
         while True:
             async with engine.begin() as connection:
-                pending = await repository.undelivered(connection, batch, MAX_ATTEMPTS)
+                pending = await repository.undelivered(connection, batch, MAX_ATTEMPTS, coalition_id)
                 for notice in pending:
                     body = _body(notice)
                     stamp = str(int(time.time()))

