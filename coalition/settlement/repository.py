@@ -29,15 +29,12 @@ from coalition.settlement.tables import (
 # so the cost follows the day's volume, never the ledger's history.
 # Issued: lots of EARN and BONUS transactions, less points clawed back by
 # earn reversals. Redeemed: per (issuer, redeeming partner), less restored.
+# Plain joins, no CTE: the planner may then run both halves in parallel.
 _DAY_FLOWS = text(
     """
-    WITH day AS (
-      SELECT member_id, id, kind FROM ledger_transactions
-       WHERE coalition_id = :coalition AND business_date = :day
-    )
     SELECT 'ISSUED' AS flow, l.issuer_partner_id AS issuer, NULL::uuid AS redeemer, sum(l.points) AS points
-      FROM lots l JOIN day ON day.member_id = l.member_id AND day.id = l.transaction_id
-     WHERE day.kind IN ('EARN', 'BONUS')
+      FROM lots l JOIN ledger_transactions t ON t.member_id = l.member_id AND t.id = l.transaction_id
+     WHERE t.coalition_id = :coalition AND t.business_date = :day AND t.kind IN ('EARN', 'BONUS')
      GROUP BY l.issuer_partner_id
     UNION ALL
     SELECT CASE c.kind WHEN 'CLAWBACK' THEN 'ISSUED' WHEN 'DONATE' THEN 'DONATED'
@@ -45,11 +42,16 @@ _DAY_FLOWS = text(
            c.issuer_partner_id,
            CASE WHEN c.kind IN ('REDEEM', 'RESTORE') THEN c.partner_id END,
            sum(CASE WHEN c.kind IN ('CLAWBACK', 'RESTORE') THEN -c.points ELSE c.points END)
-      FROM lot_consumptions c JOIN day ON day.member_id = c.member_id AND day.id = c.transaction_id
-     WHERE c.business_date = :day AND c.kind <> 'TRANSFER'
+      FROM lot_consumptions c JOIN ledger_transactions t ON t.member_id = c.member_id AND t.id = c.transaction_id
+     WHERE t.coalition_id = :coalition AND t.business_date = :day
+       AND c.business_date = :day AND c.kind <> 'TRANSFER'
      GROUP BY 1, 2, 3
     """
 )
+
+# Enough memory for a busy day's joins and sorts to stay off disk; for this
+# transaction only.
+_SETTLEMENT_WORK_MEM = text("SET LOCAL work_mem = '64MB'")
 
 
 # A partner bought out on its exit day: its points outstanding at the end of
@@ -99,6 +101,7 @@ async def day_flows(connection: Executor, coalition_id: uuid.UUID, day: date) ->
     redeemed: dict[tuple[Party, uuid.UUID], int] = defaultdict(int)
     donated: dict[Party, int] = defaultdict(int)
     expired: dict[Party, int] = defaultdict(int)
+    await connection.execute(_SETTLEMENT_WORK_MEM)
     for row in await connection.execute(_DAY_FLOWS, {"coalition": coalition_id, "day": day}):
         points, issuer = int(row.points), owner(row.issuer)
         if row.flow == "ISSUED":
