@@ -24,7 +24,11 @@ async def hand_computed_town(town):
 
     A (1 pt/EUR) pays 0.001 EUR per point issued; C pays 2% of what is redeemed
     there; each new member gets a 30-point welcome bonus from the coalition.
+    A third member's 100 points from C expire the same day.
     """
+    from coalition.platform.ledger.service import expire_due
+    from tests.integration.test_expiry_and_nightly import age_lots
+
     async with town.sessions.begin() as session:
         await partners.save_coalition_rules(session, town.operator, CoalitionRules(bonuses=Bonuses(signup=30)))
     a, _ = await town.partner("A", "1")
@@ -44,6 +48,10 @@ async def hand_computed_town(town):
     await town.redeem(c, m2, 50)  # 50 of B's
     await town.reverse(b, at_b.transaction_id, 100)  # B refunds 100: A's points go back
     await town.reverse(a, earn_a.transaction_id, 50)  # a returned item at A: 50 of A's points clawed back
+    _, m3 = await town.member(c)  # +30 from the coalition
+    await town.earn(c, m3, "100")  # 100 of C's
+    await age_lots(town, m3, timedelta(seconds=-1))
+    assert await expire_due(town.engine, town.coalition_id) == (1, 130)  # C's 100 and the coalition's 30
     return a, b, c
 
 
@@ -61,6 +69,9 @@ async def figures(town, run):
 async def test_a_hand_computed_day_under_both_funding_models(town) -> None:
     a, b, c = await hand_computed_town(town)
     async with town.sessions.begin() as session:
+        await settlement.set_policy(
+            session, town.operator, settlement.PolicySpec(FundingModel.AT_REDEMPTION, breakage_percent=Decimal(50))
+        )
         run = await settlement.run_day(session, town.coalition_id, await _day(town))
     assert run.status == "PROVISIONAL"
     lines, obligations = await figures(town, run)
@@ -72,12 +83,13 @@ async def test_a_hand_computed_day_under_both_funding_models(town) -> None:
         (b, c, "CROSS_REDEMPTION", 50, 50),
         (c, None, "FEE", 50, 1),  # 2% of 0.50
         (a, None, "FEE", 450, 45),  # 0.001 x (500 - 50 clawed back)
-    }
+        (c, None, "BREAKAGE", 100, 50),  # half the value of C's 100 expired points
+    }  # the coalition's own 30 expired points move no money
     assert lines == {
-        None: (60, 0, 46, 60, 0, -14),
+        None: (90, 0, 96, 60, 0, 36),
         a: (450, 150, 150, 215, 45, -65),
         b: (200, 200, 200, 170, 0, 30),
-        c: (0, 50, 50, 1, 1, 49),
+        c: (100, 50, 50, 51, 1, -1),
     }
 
     async with town.sessions.begin() as session:
@@ -91,13 +103,14 @@ async def test_a_hand_computed_day_under_both_funding_models(town) -> None:
     assert obligations == {
         (a, None, "ISSUANCE", 450, 360),
         (b, None, "ISSUANCE", 200, 160),
+        (c, None, "ISSUANCE", 100, 80),  # expired since: breakage stays with the coalition
         (None, a, "REDEMPTION", 150, 142),  # 142.5 cents, half-even
         (None, b, "REDEMPTION", 200, 190),
         (None, c, "REDEMPTION", 50, 48),  # 47.5 cents
         (c, None, "FEE", 50, 1),
         (a, None, "FEE", 450, 45),
     }
-    assert {p: line[5] for p, line in lines.items()} == {None: 186, a: -263, b: 30, c: 47}
+    assert {p: line[5] for p, line in lines.items()} == {None: 266, a: -263, b: 30, c: -33}
 
 
 async def _day(town):
