@@ -16,6 +16,7 @@ from coalition.platform.coalitions.repository import CoalitionRecord, PartnerRec
 from coalition.platform.coalitions.service import change_partner_status
 from coalition.platform.database import AsyncSession, Executor
 from coalition.platform.errors import DomainError, ErrorCode, validation
+from coalition.platform.ledger.service import check_text
 from coalition.platform.money import exponent
 from coalition.platform.notices import service as notices
 from coalition.settlement import payouts, repository
@@ -178,9 +179,10 @@ async def terminate_partner(
     """The partner leaves for good: its credentials stop working, the run of
     today settles its outstanding points under the coalition's exit model, and
     every member holding them is told they stay valid at the other partners."""
-    check_reason = reason.strip()
-    if not check_reason or len(check_reason) > 500:
-        raise validation("a reason (at most 500 characters) is required", "reason")
+    reason = reason.strip()
+    if not reason:
+        raise validation("a reason is required", "reason")
+    check_text(reason, "reason")  # the same bound as a suspension's reason
     coalition = await _coalition(session, principal.coalition_id)
     before, after = await change_partner_status(session, principal.coalition_id, partner_id, "TERMINATED", reason)
     existing = await repository.exit_of(session, partner_id)
@@ -188,12 +190,12 @@ async def terminate_partner(
         return Exit(after, existing.business_date, ExitModel(existing.exit_model), 0)
     policy = await repository.policy(session, principal.coalition_id, coalition.point_value)
     day = business_today(coalition, now)
-    await repository.record_exit(session, principal.coalition_id, partner_id, day, policy.exit_model, check_reason)
+    await repository.record_exit(session, principal.coalition_id, partner_id, day, policy.exit_model, reason)
     told = await notices.write_partner_left(session, partner_id, after.name)
     await record_change(
         session, principal, "partner.terminated", partner_id,
         before={"status": before.status},
-        after={"status": after.status, "reason": check_reason, "exitModel": policy.exit_model.value,
+        after={"status": after.status, "reason": reason, "exitModel": policy.exit_model.value,
                "settledOn": day.isoformat(), "membersTold": told},
     )  # fmt: skip
     return Exit(after, day, policy.exit_model, told)

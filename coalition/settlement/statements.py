@@ -42,6 +42,17 @@ class Statement:
     def money(self, minor: int) -> Decimal:
         return to_major(minor, self.currency)
 
+    def totals(self) -> tuple[tuple[str, int | Decimal], ...]:
+        """The summary every format ends with, labelled as the PDF shows them."""
+        return (
+            ("Points issued", self.points_issued),
+            ("Points redeemed", self.points_redeemed),
+            ("Receivable", self.money(self.receivable_minor)),
+            ("Payable", self.money(self.payable_minor)),
+            ("of which fees", self.money(self.fees_minor)),
+            ("Net", self.money(self.net_minor)),
+        )
+
 
 def statement_csv(statement: Statement) -> str:
     out = io.StringIO()
@@ -58,15 +69,7 @@ def statement_csv(statement: Statement) -> str:
             [line.counterparty, line.direction, line.reason, line.points, f"{statement.money(line.amount_minor)}"]
         )
     writer.writerow([])
-    for label, value in (
-        ("points issued", statement.points_issued),
-        ("points redeemed", statement.points_redeemed),
-        ("receivable", statement.money(statement.receivable_minor)),
-        ("payable", statement.money(statement.payable_minor)),
-        ("of which fees", statement.money(statement.fees_minor)),
-        ("net", statement.money(statement.net_minor)),
-    ):
-        writer.writerow([label, value])
+    writer.writerows([label.lower(), value] for label, value in statement.totals())
     return out.getvalue()
 
 
@@ -93,16 +96,9 @@ def statement_pdf(statement: Statement) -> bytes:
             )  # fmt: skip
     pdf.ln(4)
     pdf.set_font("Helvetica", "B", 11)
-    for label, value in (
-        ("Points issued", str(statement.points_issued)),
-        ("Points redeemed", str(statement.points_redeemed)),
-        ("Receivable", f"{statement.money(statement.receivable_minor)}"),
-        ("Payable", f"{statement.money(statement.payable_minor)}"),
-        ("of which fees", f"{statement.money(statement.fees_minor)}"),
-        ("Net", f"{statement.money(statement.net_minor)}"),
-    ):
+    for label, value in statement.totals():
         pdf.cell(60, 7, label)
-        pdf.cell(40, 7, value, align="R", new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(40, 7, str(value), align="R", new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
 
 

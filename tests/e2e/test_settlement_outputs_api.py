@@ -77,6 +77,8 @@ async def test_the_operator_pays_out_a_period_as_a_sepa_file(
 ) -> None:
     day = await _settled(scene, gql)
     assert (await gql(scene.manager_a, PAYOUT, s=day, e=day))["data"]["payoutPeriod"] is None
+    backwards = await gql(scene.operator, PAYOUT, s=day, e="2000-01-01")
+    assert backwards["errors"][0]["extensions"]["code"] == "VALIDATION"
 
     period = (await gql(scene.operator, PAYOUT, s=day, e=day))["data"]["payoutPeriod"]
     assert period["approvedDays"] == [day]

@@ -142,6 +142,13 @@ async def test_termination_needs_a_reason_and_is_for_good(town) -> None:
         async with town.sessions.begin() as session:
             await settlement.terminate_partner(session, town.operator, a, "  ")
     assert no_reason.value.field == ("reason",)
+    with pytest.raises(DomainError) as too_long:
+        async with town.sessions.begin() as session:
+            await settlement.terminate_partner(session, town.operator, a, "x" * 201)
+    assert (too_long.value.code, too_long.value.field) == (ErrorCode.VALIDATION, ("reason",))
+    async with town.engine.connect() as connection:  # refused: nothing changed
+        status = await connection.scalar(text("SELECT status FROM partners WHERE id = :p"), {"p": a})
+    assert status == "ACTIVE"
     await _terminate(town, a)
     from coalition.partners import service as partners
 
