@@ -22,7 +22,19 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default=Path(".coalition"), description="Home of the embedded servers.")
     host: str = "127.0.0.1"
     port: int = 8000
-    database_pool_size: int = 10
+    workers: int = Field(default=1, ge=1, description="API server processes (granian workers).")
+    database_pool_size: int = Field(default=10, ge=1, description="Connections each API process keeps open.")
+    group_commit_max_batch: int = Field(
+        default=32,
+        ge=1,
+        le=32,
+        description="Most till postings (earns, redemptions) in one transaction when tills post at once; 1: alone.",
+    )
+    group_commit_in_flight: int = Field(
+        default=2,
+        ge=1,
+        description="Till posting transactions each API process has under way before new ones wait to go together.",
+    )
     auth_cache_seconds: float = Field(
         default=5.0,
         description="How long a verified credential is trusted before it is looked up again; "

@@ -1,8 +1,10 @@
 """Ledger queries. Postings call the database's posting functions: one
-statement, committed on its own, so one round trip each."""
+statement, committed on its own, so one round trip each (and the tills'
+postings arriving together share one, see group_commit)."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -12,6 +14,7 @@ from sqlalchemy import Row, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from coalition.platform.database import Executor
+from coalition.platform.ledger.group_commit import MAX_BATCH, GroupCommit
 from coalition.platform.ledger.tables import lots, transactions, wallets
 
 
@@ -47,23 +50,36 @@ _REVERSE = text(
 
 
 class PostingGateway:
-    """Runs postings outside any session: each is its own transaction."""
+    """Runs postings outside any session: each is its own transaction, and
+    the tills' earns and redemptions arriving together share one through
+    group commit."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, max_batch: int = MAX_BATCH, in_flight: int = 2) -> None:
         self._engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+        self.till_postings = GroupCommit(engine, self._post_alone, max_batch=max_batch, in_flight=in_flight)
 
     async def _call(self, statement: Any, params: dict[str, Any]) -> Posting:
         async with self._engine.connect() as connection:
             row = (await connection.execute(statement, params)).one()
         return Posting(**row._mapping)
 
+    async def _post_alone(self, request: dict[str, Any]) -> dict[str, Any]:
+        kind, params = request["kind"], {k: v for k, v in request.items() if k != "kind"}
+        statement = _EARN if kind == "EARN" else _REDEEM
+        if kind == "EARN":
+            params = _earn_statement_params(params)
+        async with self._engine.connect() as connection:
+            return dict((await connection.execute(statement, params)).one()._mapping)
+
     async def earn(self, within: Executor | None, **params: Any) -> Posting:
+        """``params``: ``ledger_earn``'s, with ``awards`` and ``effects`` as
+        JSON-ready values."""
         if within is not None:
-            return Posting(**(await within.execute(_EARN, params)).one()._mapping)
-        return await self._call(_EARN, params)
+            return Posting(**(await within.execute(_EARN, _earn_statement_params(params))).one()._mapping)
+        return Posting(**await self.till_postings.post({"kind": "EARN", **params}))
 
     async def redeem(self, **params: Any) -> Posting:
-        return await self._call(_REDEEM, params)
+        return Posting(**await self.till_postings.post({"kind": "REDEEM", **params}))
 
     async def reverse(self, **params: Any) -> Posting:
         return await self._call(_REVERSE, params)
@@ -73,6 +89,15 @@ class PostingGateway:
 
     async def transfer(self, **params: Any) -> Posting:
         return await self._call(_TRANSFER, params)
+
+    async def aclose(self) -> None:
+        await self.till_postings.aclose()
+
+
+def _earn_statement_params(params: dict[str, Any]) -> dict[str, Any]:
+    effects = params["effects"]
+    awards = json.dumps(params["awards"])
+    return {**params, "awards": awards, "effects": None if effects is None else json.dumps(effects)}
 
 
 async def redeem_within(connection: Executor, **params: Any) -> Posting:

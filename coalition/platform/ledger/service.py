@@ -138,11 +138,9 @@ class LedgerService:
                 explanation=request.explanation,
                 receipt_ref=request.receipt_ref,
                 occurred_at=request.occurred_at,
-                awards=json.dumps(
-                    [{"funder": str(f) if f else None, "points": p} for f, p in request.awards.items() if p]
-                ),
+                awards=[{"funder": str(f) if f else None, "points": p} for f, p in request.awards.items() if p],
                 expected_seq=request.expected_seq,
-                effects=json.dumps(request.effects) if request.effects is not None else None,
+                effects=request.effects,
             )
         )
 

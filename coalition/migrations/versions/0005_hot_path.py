@@ -1,0 +1,29 @@
+"""The till's hot path: the posting path's helper functions in PL/pgSQL, so
+their plans are kept per connection instead of being made again on every
+call; and ``ledger_post_batch`` for group commit.
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-11-23 09:00:00.000000
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+from coalition.platform.migrate import run_sql_file
+
+revision: str = "0005"
+down_revision: str | None = "0004"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    run_sql_file("007_hot_path.sql")
+    run_sql_file("008_group_commit.sql")
+
+
+def downgrade() -> None:
+    op.execute("DROP FUNCTION ledger_post_batch(jsonb)")
+    run_sql_file("007_hot_path_down.sql")
