@@ -100,11 +100,14 @@ def main() -> None:
 @main.command()
 @click.option("--host", default=None, help="Default: COALITION_HOST or 127.0.0.1.")
 @click.option("--port", type=int, default=None, help="Default: COALITION_PORT or 8000.")
-def serve(host: str | None, port: int | None) -> None:
+@click.option("--workers", type=int, default=None, help="Server processes. Default: COALITION_WORKERS or 1.")
+def serve(host: str | None, port: int | None, workers: int | None) -> None:
     """Run the GraphQL API (migrating an embedded database first)."""
     from coalition.platform.embedded import resolved
 
     base = _settings()
+    if workers is not None:
+        base = base.model_copy(update={"workers": workers})
     with resolved(base) as settings:
         _migrate_embedded(base, settings)
         _serve(settings, host or settings.host, port or settings.port)
@@ -126,23 +129,45 @@ def worker() -> None:
 
 
 def _serve(settings: Settings, host: str, port: int, banner: Callable[[], None] | None = None) -> None:
-    import uvicorn
+    """Serve the API with granian: ``settings.workers`` processes, each with
+    its own event loop (uvloop) and connection pool. Workers read their
+    settings from the environment, so the resolved server URLs go there."""
+    import os
+    import threading
 
-    from coalition.app import create_app
+    from granian import Granian
+    from granian.constants import Interfaces, Loops
 
-    # The app logs each request itself, structured; uvicorn's access log would say it twice.
-    config = uvicorn.Config(create_app(settings), host=host, port=port, log_level="info", access_log=False)
-    server = uvicorn.Server(config)
+    for name, value in settings.model_dump(exclude_none=True).items():
+        os.environ[f"COALITION_{name.upper()}"] = str(value)
+    server = Granian(
+        "coalition.app:app_from_environment",
+        factory=True,
+        address=host,
+        port=port,
+        interface=Interfaces.ASGI,
+        workers=settings.workers,
+        loop=Loops.uvloop,
+        # The app logs each request itself, structured; an access log would say it twice.
+        log_access=False,
+        backlog=2048,
+    )
+    if banner is not None:
+        threading.Thread(target=_announce_when_live, args=(host, port, banner), daemon=True).start()
+    server.serve()
 
-    async def run() -> None:
-        task = asyncio.create_task(server.serve())
-        while not server.started and not task.done():  # noqa: ASYNC110 - uvicorn offers no event
-            await asyncio.sleep(0.05)
-        if banner and server.started:
-            banner()
-        await task
 
-    asyncio.run(run())
+def _announce_when_live(host: str, port: int, banner: Callable[[], None]) -> None:
+    import time
+    import urllib.request
+
+    for _ in range(600):
+        try:
+            with urllib.request.urlopen(f"http://{host}:{port}/health/live", timeout=1):
+                banner()
+                return
+        except OSError:
+            time.sleep(0.1)
 
 
 @main.command("export-schema")

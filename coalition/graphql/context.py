@@ -6,9 +6,10 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TypeVar
+from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
+import msgspec
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker
 from strawberry.dataloader import DataLoader
@@ -46,6 +47,9 @@ class Services:
     """Built once per application, shared by every request."""
 
     engine: AsyncEngine
+    # The same pool without BEGIN/ROLLBACK: a DataLoader's one statement
+    # needs no transaction around it, and that saves two round trips.
+    reads: AsyncEngine
     redis: Redis
     sessions: async_sessionmaker[AsyncSession]
     authenticator: Authenticator
@@ -65,6 +69,23 @@ def _loader(
         return [found.get(key) for key in keys]
 
     return DataLoader(load_fn=load)
+
+
+class _Loader(Generic[K, V]):
+    """A DataLoader made on a request's first use of it: most requests (a
+    till's earn, a wallet lookup) need one or two of the many relations."""
+
+    def __init__(self, fetch: Callable[[AsyncConnection, list[K]], Awaitable[dict[K, V]]]) -> None:
+        self._fetch = fetch
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+
+    def __get__(self, context: Context, owner: type | None = None) -> DataLoader[K, V | None]:
+        loader = context.loaders.get(self._name)
+        if loader is None:
+            loader = context.loaders[self._name] = _loader(context.services.reads, self._fetch)
+        return loader
 
 
 async def _partners(c: AsyncConnection, ids: list[uuid.UUID]) -> dict[uuid.UUID, PartnerRecord]:
@@ -114,6 +135,15 @@ async def _stamp_cards(c: AsyncConnection, coalition_ids: list[uuid.UUID]) -> di
     }
 
 
+def _members_by_card(
+    coalition_id: uuid.UUID,
+) -> Callable[[AsyncConnection, list[str]], Awaitable[dict[str, MemberRecord]]]:
+    async def fetch(c: AsyncConnection, cards: list[str]) -> dict[str, MemberRecord]:
+        return {m.card_number: m for m in await members.members_by_cards(c, coalition_id, cards)}
+
+    return fetch
+
+
 def _activities(
     services: Services, coalition_id: uuid.UUID
 ) -> Callable[[AsyncConnection, list[uuid.UUID]], Awaitable[dict[uuid.UUID, Activity]]]:
@@ -147,46 +177,45 @@ async def _outstanding(c: AsyncConnection, ids: list[uuid.UUID]) -> dict[uuid.UU
 class Context(BaseContext, kw_only=True):
     services: Services
     principal: Principal
-    partners: DataLoader[uuid.UUID, PartnerRecord | None]
-    members: DataLoader[uuid.UUID, MemberRecord | None]
-    transactions: DataLoader[uuid.UUID, TransactionRecord | None]
-    wallets: DataLoader[uuid.UUID, tuple[int, int, int] | None]
-    expiring: DataLoader[uuid.UUID, list[tuple[int, datetime]] | None]
-    rewards: DataLoader[uuid.UUID, RewardRecord | None]
-    charity_totals: DataLoader[uuid.UUID, int | None]
-    member_coupons: DataLoader[uuid.UUID, list[CouponRecord] | None]
-    member_stamps: DataLoader[uuid.UUID, dict[uuid.UUID, int] | None]
-    transaction_coupons: DataLoader[uuid.UUID, list[CouponRecord] | None]
-    stamp_cards: DataLoader[uuid.UUID, list[StampCardRecord] | None]
-    activities: DataLoader[uuid.UUID, Activity | None]
-    run_lines: DataLoader[uuid.UUID, list[LineRecord] | None]
-    run_obligations: DataLoader[uuid.UUID, list[ObligationRecord] | None]
-    outstanding: DataLoader[uuid.UUID, int | None]
-    member_notices: DataLoader[uuid.UUID, list[NoticeRecord] | None]
+    loaders: dict[str, DataLoader[Any, Any]] = msgspec.field(default_factory=dict)
+
+    partners = _Loader(_partners)
+    members = _Loader(_members)
+    transactions = _Loader(_transactions)
+    wallets = _Loader(_wallets)
+    expiring = _Loader(_expiring)
+    rewards = _Loader(_rewards)
+    charity_totals = _Loader(_charity_totals)
+    member_coupons = _Loader(_member_coupons)
+    member_stamps = _Loader(_member_stamps)
+    transaction_coupons = _Loader(_transaction_coupons)
+    stamp_cards = _Loader(_stamp_cards)
+    run_lines = _Loader(_run_lines)
+    run_obligations = _Loader(_run_obligations)
+    outstanding = _Loader(_outstanding)
+    member_notices = _Loader(_member_notices)
 
     @classmethod
     def create(cls, services: Services, principal: Principal) -> Context:
-        engine = services.engine
-        return cls(
-            services=services,
-            principal=principal,
-            partners=_loader(engine, _partners),
-            members=_loader(engine, _members),
-            transactions=_loader(engine, _transactions),
-            wallets=_loader(engine, _wallets),
-            expiring=_loader(engine, _expiring),
-            rewards=_loader(engine, _rewards),
-            charity_totals=_loader(engine, _charity_totals),
-            member_coupons=_loader(engine, _member_coupons),
-            member_stamps=_loader(engine, _member_stamps),
-            transaction_coupons=_loader(engine, _transaction_coupons),
-            stamp_cards=_loader(engine, _stamp_cards),
-            activities=_loader(engine, _activities(services, principal.coalition_id)),
-            run_lines=_loader(engine, _run_lines),
-            run_obligations=_loader(engine, _run_obligations),
-            outstanding=_loader(engine, _outstanding),
-            member_notices=_loader(engine, _member_notices),
-        )
+        return cls(services=services, principal=principal)
+
+    @property
+    def activities(self) -> DataLoader[uuid.UUID, Activity | None]:
+        """Members' activity over the caller's coalition's tier window."""
+        return self._scoped("activities", _activities(self.services, self.principal.coalition_id))
+
+    @property
+    def members_by_card(self) -> DataLoader[str, MemberRecord | None]:
+        """Members of the caller's coalition by card number."""
+        return self._scoped("members_by_card", _members_by_card(self.principal.coalition_id))
+
+    def _scoped(
+        self, name: str, fetch: Callable[[AsyncConnection, list[K]], Awaitable[dict[K, V]]]
+    ) -> DataLoader[K, V | None]:
+        loader = self.loaders.get(name)
+        if loader is None:
+            loader = self.loaders[name] = _loader(self.services.reads, fetch)
+        return loader
 
     async def coalition(self) -> CoalitionRecord:
         """The caller's coalition."""

@@ -14,7 +14,6 @@ from coalition.graphql.types import (
 )
 from coalition.platform.auth.tokens import CredentialKind
 from coalition.platform.errors import DomainError, validation
-from coalition.platform.members import repository as members
 from coalition.platform.members.repository import MemberRecord
 
 
@@ -59,8 +58,7 @@ class MemberQueries:
             member_id = _uuid_or_none(id)
             record = await info.context.members.load(member_id) if member_id else None  # type: ignore[arg-type]
         else:
-            async with info.context.services.engine.connect() as connection:
-                record = await members.member_by_card(connection, principal.coalition_id, card_number or "")
+            record = await info.context.members_by_card.load(card_number or "")
         if record is None or record.coalition_id != principal.coalition_id:
             return None
         if principal.kind == CredentialKind.MEMBER and record.id != principal.member_id:

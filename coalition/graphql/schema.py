@@ -5,11 +5,8 @@ from graphql import GraphQLError
 from strawberry.exceptions import StrawberryInputCoercionError
 from strawberry.extensions import (
     MaskErrors,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
-    ValidationCache,
 )
 from strawberry.tools import merge_types
 
@@ -18,6 +15,7 @@ from coalition.graphql.programme import ProgrammeMutations, ProgrammeQueries
 from coalition.graphql.queries import CoalitionQueries, LedgerQueries, MemberQueries
 from coalition.graphql.settlement import PayoutQueries, SettlementMutations, SettlementQueries, SettlementRun
 from coalition.graphql.types import Coalition, Member, Partner, Transaction
+from coalition.graphql.validation import CachedValidation, ValidationRules
 from coalition.platform.errors import DomainError
 
 Query = merge_types(
@@ -35,16 +33,15 @@ def _is_unexpected(error: GraphQLError) -> bool:
 
 
 def create_schema(*, max_depth: int = 12, max_aliases: int = 30, max_tokens: int = 5000) -> strawberry.Schema:
+    rules = ValidationRules(max_depth=max_depth, max_aliases=max_aliases)
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
         types=[Coalition, Member, Partner, Transaction, SettlementRun],
         extensions=[
             lambda: MaxTokensLimiter(max_token_count=max_tokens),
-            lambda: QueryDepthLimiter(max_depth=max_depth),
-            lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
             lambda: ParserCache(maxsize=256),
-            lambda: ValidationCache(maxsize=256),
+            lambda: CachedValidation(rules),
             lambda: MaskErrors(should_mask_error=_is_unexpected),
         ],
     )

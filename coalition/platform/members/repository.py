@@ -51,6 +51,11 @@ async def member_by_card(connection: Executor, coalition_id: uuid.UUID, card_num
     return None if row is None else MemberRecord.from_row(row)
 
 
+async def members_by_cards(connection: Executor, coalition_id: uuid.UUID, cards: list[str]) -> list[MemberRecord]:
+    query = select(members).where(members.c.coalition_id == coalition_id, members.c.card_number.in_(cards))
+    return [MemberRecord.from_row(row) for row in await connection.execute(query)]
+
+
 async def contact_taken(connection: Executor, coalition_id: uuid.UUID, email: str | None, phone: str | None) -> bool:
     conditions = []
     if email is not None:
