@@ -185,7 +185,7 @@ def create_app(settings: Settings) -> Litestar:
         max_aliases=settings.graphql_max_aliases,
         max_tokens=settings.graphql_max_tokens,
     )
-    controller = graphql_controller(schema, graphql_context)
+    controller = graphql_controller(schema, graphql_context, concurrency=settings.database_pool_size)
     metrics = PrometheusConfig(app_name="coalition", prefix="coalition", group_path=True, exclude=["/metrics"])
     logs = StructlogConfig(
         middleware_logging_config=LoggingMiddlewareConfig(

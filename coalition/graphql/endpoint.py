@@ -13,6 +13,7 @@ each other's headers.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -27,9 +28,10 @@ PATH = "/graphql"
 ContextGetter = Callable[[Request[Any, Any, Any]], Awaitable[BaseContext]]
 
 
-def graphql_controller(schema: Schema, context_getter: ContextGetter) -> type:
+def graphql_controller(schema: Schema, context_getter: ContextGetter, *, concurrency: int) -> type:
     """A Litestar controller serving ``schema`` over POST at ``/graphql``;
     ``context_getter`` authenticates the request and builds its context."""
+    turns = asyncio.Semaphore(concurrency)
     base = make_graphql_controller(
         schema,
         path=PATH,
@@ -44,10 +46,11 @@ def graphql_controller(schema: Schema, context_getter: ContextGetter) -> type:
         async def handle_http_post(self, request: Request[Any, Any, Any]) -> Response[Any]:
             sub_response: Response[Any] = Response({}, background=BackgroundTasks([]))
             request.state.graphql_sub_response = sub_response
-            context = await context_getter(request)
-            context.request = request
-            context.response = sub_response
-            return await self.execute_request(request=request, context=context, root_value=None)  # type: ignore[no-any-return]
+            async with turns:
+                context = await context_getter(request)
+                context.request = request
+                context.response = sub_response
+                return await self.execute_request(request=request, context=context, root_value=None)  # type: ignore[no-any-return]
 
         async def get_sub_response(self, request: Request[Any, Any, Any]) -> Response[Any]:
             return request.state.graphql_sub_response  # type: ignore[no-any-return]

@@ -23,7 +23,11 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = Field(default=1, ge=1, description="API server processes (granian workers).")
-    database_pool_size: int = Field(default=10, ge=1, description="Connections each API process keeps open.")
+    database_pool_size: int = Field(
+        default=10,
+        ge=1,
+        description="Connections each API process keeps open; also how many GraphQL requests it works on at once.",
+    )
     group_commit_max_batch: int = Field(
         default=32,
         ge=1,
