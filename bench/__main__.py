@@ -1,6 +1,7 @@
 """Benchmarks, each against a baseline measured in the same run.
 
-    uv run python -m bench [postings] [...]   till postings vs pgbench TPC-B
+    uv run python -m bench [till] [...]       the till's hot path over HTTP vs pgbench TPC-B
+    uv run python -m bench postings [...]     postings through the ledger service (no HTTP)
     uv run python -m bench settlement [...]   a day's settlement vs a bare GROUP BY
 
 ``--help`` after a name gives its options.
@@ -13,8 +14,12 @@ import sys
 
 def main() -> None:
     args = sys.argv[1:]
-    name = args.pop(0) if args and not args[0].startswith("-") else "postings"
-    if name == "postings":
+    name = args.pop(0) if args and not args[0].startswith("-") else "till"
+    if name == "till":
+        from bench import till
+
+        till.main(args)
+    elif name == "postings":
         from bench import postings
 
         postings.main(args)
