@@ -82,10 +82,7 @@ class _Loader(Generic[K, V]):
         self._name = name
 
     def __get__(self, context: Context, owner: type | None = None) -> DataLoader[K, V | None]:
-        loader = context.loaders.get(self._name)
-        if loader is None:
-            loader = context.loaders[self._name] = _loader(context.services.reads, self._fetch)
-        return loader
+        return context.loader(self._name, self._fetch)
 
 
 async def _partners(c: AsyncConnection, ids: list[uuid.UUID]) -> dict[uuid.UUID, PartnerRecord]:
@@ -202,16 +199,17 @@ class Context(BaseContext, kw_only=True):
     @property
     def activities(self) -> DataLoader[uuid.UUID, Activity | None]:
         """Members' activity over the caller's coalition's tier window."""
-        return self._scoped("activities", _activities(self.services, self.principal.coalition_id))
+        return self.loader("activities", _activities(self.services, self.principal.coalition_id))
 
     @property
     def members_by_card(self) -> DataLoader[str, MemberRecord | None]:
         """Members of the caller's coalition by card number."""
-        return self._scoped("members_by_card", _members_by_card(self.principal.coalition_id))
+        return self.loader("members_by_card", _members_by_card(self.principal.coalition_id))
 
-    def _scoped(
+    def loader(
         self, name: str, fetch: Callable[[AsyncConnection, list[K]], Awaitable[dict[K, V]]]
     ) -> DataLoader[K, V | None]:
+        """This request's DataLoader called ``name``, made on first use."""
         loader = self.loaders.get(name)
         if loader is None:
             loader = self.loaders[name] = _loader(self.services.reads, fetch)

@@ -43,12 +43,8 @@ async def members_by_ids(connection: Executor, ids: list[uuid.UUID]) -> list[Mem
 
 
 async def member_by_card(connection: Executor, coalition_id: uuid.UUID, card_number: str) -> MemberRecord | None:
-    row = (
-        await connection.execute(
-            select(members).where(members.c.coalition_id == coalition_id, members.c.card_number == card_number)
-        )
-    ).first()
-    return None if row is None else MemberRecord.from_row(row)
+    found = await members_by_cards(connection, coalition_id, [card_number])
+    return found[0] if found else None
 
 
 async def members_by_cards(connection: Executor, coalition_id: uuid.UUID, cards: list[str]) -> list[MemberRecord]:
