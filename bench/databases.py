@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import subprocess
 from pathlib import Path
 
 import asyncpg
@@ -26,3 +28,21 @@ async def recreate(url: str, name: str) -> str:
     finally:
         await connection.close()
     return plain(url, name)
+
+
+def pgbench_init(url: str) -> None:
+    """pgbench's tables at scale 10 in ``url``'s database."""
+    subprocess.run([str(PGBENCH), "-i", "-q", "-s", "10", url], check=True, capture_output=True)
+
+
+def pgbench_tps(url: str, clients: int, seconds: int) -> float:
+    """Transactions per second of pgbench's built-in TPC-B (after pgbench_init)."""
+    out = subprocess.run(
+        [str(PGBENCH), "-n", "-c", str(clients), "-j", "2", "-T", str(seconds), "-M", "prepared", url],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    match = re.search(r"tps = ([0-9.]+)", out)
+    assert match, out
+    return float(match.group(1))

@@ -1,6 +1,6 @@
 """Till postings against the machine's own yardstick.
 
-    uv run python -m bench [postings] [--clients 8] [--seconds 10] [--members 2000]
+    uv run python -m bench postings [--clients 8] [--seconds 10] [--members 2000]
 
 Starts what it needs (embedded servers unless COALITION_DATABASE_URL /
 COALITION_REDIS_URL are set), then in one run measures:
@@ -25,9 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import re
 import statistics
-import subprocess
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -37,7 +35,7 @@ from typing import Any
 
 from sqlalchemy import event
 
-from bench.databases import PGBENCH
+from bench.databases import pgbench_init, pgbench_tps
 from bench.databases import recreate as _recreate
 from coalition.partners import service as partners
 from coalition.partners.rules import (
@@ -62,19 +60,6 @@ from coalition.platform.ledger.repository import PostingGateway
 from coalition.platform.ledger.service import LedgerService
 from coalition.platform.programme.rules import Bonuses, CoalitionRules, Limits, Tier, TierPolicy
 from coalition.platform.settings import Settings
-
-
-def pgbench(url: str, clients: int, seconds: int) -> float:
-    subprocess.run([str(PGBENCH), "-i", "-q", "-s", "10", url], check=True, capture_output=True)
-    out = subprocess.run(
-        [str(PGBENCH), "-c", str(clients), "-j", "2", "-T", str(seconds), "-M", "prepared", url],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    match = re.search(r"tps = ([0-9.]+)", out)
-    assert match, out
-    return float(match.group(1))
 
 
 async def seed(url: str, members: int, slug: str = "bench") -> tuple[Any, list[uuid.UUID], list[str]]:
@@ -249,7 +234,8 @@ async def run(settings: Settings, clients: int, seconds: int, members: int) -> d
     bench_url = await _recreate(settings.database_url, "coalition_bench")
     pgbench_url = await _recreate(settings.database_url, "coalition_pgbench")
     await asyncio.to_thread(migrate.upgrade, bench_url)
-    baseline = await asyncio.to_thread(pgbench, pgbench_url, clients, seconds)
+    await asyncio.to_thread(pgbench_init, pgbench_url)
+    baseline = await asyncio.to_thread(pgbench_tps, pgbench_url, clients, seconds)
     _, shop_ids, cards = await seed(bench_url, members)
     rules_coalition, rules_shops, rules_cards = await seed(bench_url, members, slug="rules")
     await configure_programme(bench_url, rules_coalition.id, rules_shops)

@@ -35,7 +35,6 @@ import asyncio
 import contextlib
 import json
 import os
-import re
 import socket
 import subprocess
 import sys
@@ -49,24 +48,12 @@ from typing import Any
 import psutil
 
 from bench import seeding
-from bench.databases import PGBENCH, plain, recreate
+from bench.databases import pgbench_init, pgbench_tps, plain, recreate
 from coalition.platform import migrate
 from coalition.platform.embedded import resolved
 from coalition.platform.settings import Settings
 
 HOT_SHARE, HOT_FRACTION = 0.2, 0.01
-
-
-def pgbench(url: str, clients: int, seconds: int) -> float:
-    out = subprocess.run(
-        [str(PGBENCH), "-n", "-c", str(clients), "-j", "2", "-T", str(seconds), "-M", "prepared", url],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    match = re.search(r"tps = ([0-9.]+)", out)
-    assert match, out
-    return float(match.group(1))
 
 
 def _free_port() -> int:
@@ -216,8 +203,8 @@ def run(settings: Settings, args: argparse.Namespace) -> dict[str, Any]:
 
     print(f"pgbench TPC-B (scale 10) at {clients} clients ...", flush=True)
     pgbench_url = asyncio.run(recreate(settings.database_url, "coalition_pgbench"))
-    subprocess.run([str(PGBENCH), "-i", "-q", "-s", "10", pgbench_url], check=True, capture_output=True)
-    baseline = {c: pgbench(pgbench_url, c, args.seconds) for c in clients}
+    pgbench_init(pgbench_url)
+    baseline = {c: pgbench_tps(pgbench_url, c, args.seconds) for c in clients}
     report["pgbench_tps"] = baseline
     print("  " + ", ".join(f"{c} clients: {tps:.0f} tps" for c, tps in baseline.items()), flush=True)
 
