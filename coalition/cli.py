@@ -23,7 +23,16 @@ T = TypeVar("T")
 
 
 def _settings() -> Settings:
-    return Settings()
+    from pydantic import ValidationError
+
+    try:
+        return Settings()
+    except ValidationError as invalid:
+        problems = "; ".join(
+            f"COALITION_{'_'.join(str(part) for part in error['loc']).upper()}: {error['msg']}"
+            for error in invalid.errors()
+        )
+        raise click.ClickException(f"invalid setting: {problems}") from None
 
 
 def _run(work: Callable[[Settings], Coroutine[Any, Any, T]]) -> T:
@@ -100,7 +109,9 @@ def main() -> None:
 @main.command()
 @click.option("--host", default=None, help="Default: COALITION_HOST or 127.0.0.1.")
 @click.option("--port", type=int, default=None, help="Default: COALITION_PORT or 8000.")
-@click.option("--workers", type=int, default=None, help="Server processes. Default: COALITION_WORKERS or 1.")
+@click.option(
+    "--workers", type=click.IntRange(min=1), default=None, help="Server processes. Default: COALITION_WORKERS or 1."
+)
 def serve(host: str | None, port: int | None, workers: int | None) -> None:
     """Run the GraphQL API (migrating an embedded database first)."""
     from coalition.platform.embedded import resolved

@@ -448,3 +448,16 @@ async def test_statement_and_payout_file_from_the_command_line(env, scene, tmp_p
                       check=False)  # fmt: skip
     assert wrong.returncode == 2
     assert "START..END" in wrong.stderr
+
+
+def test_bad_server_settings_are_named_and_nothing_starts(env, data_dir) -> None:
+    refused = coalition("serve", "--workers", "0", env=env, check=False)
+    assert refused.returncode == 2
+    assert "Invalid value for '--workers'" in refused.stderr
+
+    bad = {**env, "COALITION_DATA_DIR": str(data_dir), "COALITION_GROUP_COMMIT_MAX_BATCH": "33"}
+    refused = coalition("serve", env=bad, check=False)
+    assert refused.returncode == 1
+    assert "invalid setting: COALITION_GROUP_COMMIT_MAX_BATCH" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert not any(data_dir.iterdir())  # no embedded server was started
