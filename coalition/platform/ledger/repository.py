@@ -64,10 +64,11 @@ class PostingGateway:
         return Posting(**row._mapping)
 
     async def _post_alone(self, request: dict[str, Any]) -> dict[str, Any]:
-        kind, params = request["kind"], {k: v for k, v in request.items() if k != "kind"}
-        statement = _EARN if kind == "EARN" else _REDEEM
-        if kind == "EARN":
-            params = _earn_statement_params(params)
+        params = {k: v for k, v in request.items() if k != "kind"}
+        if request["kind"] == "EARN":
+            statement, params = _EARN, _earn_statement_params(params)
+        else:
+            statement = _REDEEM
         async with self._engine.connect() as connection:
             return dict((await connection.execute(statement, params)).one()._mapping)
 
