@@ -50,16 +50,16 @@ from coalition.partners.rules import (
     Threshold,
 )
 from coalition.partners.service import BasketLine
-from coalition.platform import migrate
 from coalition.platform.auth.service import Principal
 from coalition.platform.coalitions.service import create_coalition
-from coalition.platform.database import create_engine, create_sessionmaker
-from coalition.platform.embedded import resolved
 from coalition.platform.errors import DomainError
 from coalition.platform.ledger.repository import PostingGateway
 from coalition.platform.ledger.service import LedgerService
 from coalition.platform.programme.rules import Bonuses, CoalitionRules, Limits, Tier, TierPolicy
-from coalition.platform.settings import Settings
+from coalition.platform.runtime import migrate
+from coalition.platform.runtime.database import create_engine, create_sessionmaker
+from coalition.platform.runtime.embedded import resolved
+from coalition.platform.runtime.settings import Settings
 
 
 async def seed(url: str, members: int, slug: str = "bench") -> tuple[Any, list[uuid.UUID], list[str]]:

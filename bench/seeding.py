@@ -15,7 +15,7 @@ from coalition.partners import service as partners
 from coalition.platform.auth.service import Principal, issue
 from coalition.platform.auth.tokens import CredentialKind, PartnerRole
 from coalition.platform.coalitions.service import create_coalition
-from coalition.platform.database import create_engine, create_sessionmaker
+from coalition.platform.runtime.database import create_engine, create_sessionmaker
 
 OPENING_BALANCE = 5_000
 

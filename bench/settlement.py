@@ -43,12 +43,12 @@ from sqlalchemy import text
 
 from bench.databases import recreate
 from coalition.partners import service as partners
-from coalition.platform import migrate
 from coalition.platform.auth.service import Principal
 from coalition.platform.coalitions.service import create_coalition
-from coalition.platform.database import create_engine, create_sessionmaker
-from coalition.platform.embedded import resolved
-from coalition.platform.settings import Settings
+from coalition.platform.runtime import migrate
+from coalition.platform.runtime.database import create_engine, create_sessionmaker
+from coalition.platform.runtime.embedded import resolved
+from coalition.platform.runtime.settings import Settings
 from coalition.settlement import service as settlement
 
 MEMBERS = 100_000

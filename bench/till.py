@@ -49,9 +49,9 @@ import psutil
 
 from bench import seeding
 from bench.databases import pgbench_init, pgbench_tps, plain, recreate
-from coalition.platform import migrate
-from coalition.platform.embedded import resolved
-from coalition.platform.settings import Settings
+from coalition.platform.runtime import migrate
+from coalition.platform.runtime.embedded import resolved
+from coalition.platform.runtime.settings import Settings
 
 HOT_SHARE, HOT_FRACTION = 0.2, 0.01
 

@@ -26,14 +26,14 @@ from coalition.graphql.schema import create_schema
 from coalition.partners import terms
 from coalition.partners.service import TillSetups
 from coalition.platform.auth.service import Authenticator
-from coalition.platform.broadcasts import CREDENTIALS_REVOKED, RULES_CHANGED, listening
 from coalition.platform.coalitions.service import CoalitionDirectory
-from coalition.platform.database import create_engine, create_sessionmaker
 from coalition.platform.errors import DomainError
 from coalition.platform.ledger.repository import PostingGateway
 from coalition.platform.ledger.service import LedgerService
 from coalition.platform.programme.service import CoalitionRulesCache
-from coalition.platform.settings import Settings
+from coalition.platform.runtime.broadcasts import CREDENTIALS_REVOKED, RULES_CHANGED, listening
+from coalition.platform.runtime.database import create_engine, create_sessionmaker
+from coalition.platform.runtime.settings import Settings
 from coalition.settlement import documents, downloads
 
 _REQUEST_LOG_FIELDS: tuple[Literal["path", "method"], ...] = ("path", "method")

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 import click
 
 from coalition.platform.errors import DomainError
-from coalition.platform.settings import Settings
+from coalition.platform.runtime.settings import Settings
 
 if TYPE_CHECKING:
-    from coalition.platform.database import AsyncSession
+    from coalition.platform.runtime.database import AsyncSession
 
 T = TypeVar("T")
 
@@ -37,7 +37,7 @@ def _settings() -> Settings:
 
 def _run(work: Callable[[Settings], Coroutine[Any, Any, T]]) -> T:
     """Run ``work`` against the configured servers, or embedded ones."""
-    from coalition.platform.embedded import resolved
+    from coalition.platform.runtime.embedded import resolved
 
     base = _settings()
     with resolved(base) as settings:
@@ -48,7 +48,7 @@ def _run(work: Callable[[Settings], Coroutine[Any, Any, T]]) -> T:
 def _migrate_embedded(base: Settings, settings: Settings) -> None:
     """The embedded database is ours to keep current; a configured one is
     migrated only by ``coalition db upgrade``, when its operator decides."""
-    from coalition.platform import migrate as migrations
+    from coalition.platform.runtime import migrate as migrations
 
     assert settings.database_url is not None
     if base.database_url is None:
@@ -70,7 +70,7 @@ def _in_session(use: Callable[[AsyncSession], Awaitable[T]]) -> T:
 
 
 async def _with_session(settings: Settings, use: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    from coalition.platform.database import create_engine, create_sessionmaker
+    from coalition.platform.runtime.database import create_engine, create_sessionmaker
 
     assert settings.database_url is not None
     engine = create_engine(settings.database_url, pool_size=2)
@@ -114,7 +114,7 @@ def main() -> None:
 )
 def serve(host: str | None, port: int | None, workers: int | None) -> None:
     """Run the GraphQL API (migrating an embedded database first)."""
-    from coalition.platform.embedded import resolved
+    from coalition.platform.runtime.embedded import resolved
 
     base = _settings()
     if workers is not None:
@@ -129,7 +129,7 @@ def worker() -> None:
     """Run the background jobs: nightly settlement, expiry, notices (arq)."""
     import logging
 
-    from coalition.platform.embedded import resolved
+    from coalition.platform.runtime.embedded import resolved
     from coalition.worker import create_worker
 
     base = _settings()
@@ -197,8 +197,8 @@ def db() -> None:
 @db.command()
 def upgrade() -> None:
     """Apply all migrations."""
-    from coalition.platform import migrate as migrations
-    from coalition.platform.embedded import resolved
+    from coalition.platform.runtime import migrate as migrations
+    from coalition.platform.runtime.embedded import resolved
 
     with resolved(_settings()) as settings:
         assert settings.database_url is not None
@@ -340,7 +340,7 @@ def revoke(slug: str, credential_id: str) -> None:
 
     from coalition.platform.auth.service import Principal
     from coalition.platform.auth.service import revoke as revoke_credential
-    from coalition.platform.broadcasts import announce
+    from coalition.platform.runtime.broadcasts import announce
 
     target = _uuid(credential_id)
 
@@ -428,7 +428,7 @@ def settle(slug: str, first: str, last: str | None) -> None:
     days = [start + timedelta(days=n) for n in range((end - start).days + 1)]
 
     async def work(settings: Settings) -> list[str]:
-        from coalition.platform.database import create_engine, create_sessionmaker
+        from coalition.platform.runtime.database import create_engine, create_sessionmaker
 
         assert settings.database_url is not None
         engine = create_engine(settings.database_url, pool_size=2)
@@ -561,8 +561,8 @@ def review_tiers(slug: str, day: str | None) -> None:
 def demo(port: int | None, member_count: int, days: int) -> None:
     """Migrate, seed a demo town, start the API and print ready-to-use tokens."""
     from coalition.demo import seed
-    from coalition.platform import migrate as migrations
-    from coalition.platform.embedded import resolved
+    from coalition.platform.runtime import migrate as migrations
+    from coalition.platform.runtime.embedded import resolved
 
     with resolved(_settings()) as settings:
         assert settings.database_url is not None

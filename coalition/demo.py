@@ -28,7 +28,6 @@ from coalition.platform.auth.service import Principal, issue
 from coalition.platform.auth.tokens import CredentialKind, PartnerRole
 from coalition.platform.coalitions.repository import coalition_by_slug
 from coalition.platform.coalitions.service import create_coalition
-from coalition.platform.database import AsyncSession, create_engine, create_sessionmaker
 from coalition.platform.errors import DomainError
 from coalition.platform.ledger.repository import PostingGateway
 from coalition.platform.ledger.service import LedgerService
@@ -43,7 +42,8 @@ from coalition.platform.programme.rules import (
     TierPolicy,
     Transfers,
 )
-from coalition.platform.settings import Settings
+from coalition.platform.runtime.database import AsyncSession, create_engine, create_sessionmaker
+from coalition.platform.runtime.settings import Settings
 
 SLUG = "demo"
 

@@ -22,11 +22,11 @@ from arq.worker import Worker
 from sqlalchemy import select
 
 from coalition.platform.coalitions.tables import coalitions
-from coalition.platform.database import create_engine, create_sessionmaker
 from coalition.platform.ledger.service import expire_due
 from coalition.platform.notices import service as notices
 from coalition.platform.programme.service import review_tiers
-from coalition.platform.settings import Settings
+from coalition.platform.runtime.database import create_engine, create_sessionmaker
+from coalition.platform.runtime.settings import Settings
 from coalition.settlement.tasks import settle_closed_days
 
 _log = logging.getLogger("coalition.worker")

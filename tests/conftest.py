@@ -20,15 +20,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from coalition.app import create_app
 from coalition.partners import service as partners
-from coalition.platform import migrate
 from coalition.platform.auth.service import Principal
 from coalition.platform.coalitions.service import create_coalition
-from coalition.platform.database import create_engine, create_sessionmaker
-from coalition.platform.embedded import embedded_servers
 from coalition.platform.ledger.repository import PostingGateway
 from coalition.platform.ledger.service import LedgerService
 from coalition.platform.members import service as members
-from coalition.platform.settings import Settings
+from coalition.platform.runtime import migrate
+from coalition.platform.runtime.database import create_engine, create_sessionmaker
+from coalition.platform.runtime.embedded import embedded_servers
+from coalition.platform.runtime.settings import Settings
 
 
 def _plain(url: str) -> str:

@@ -22,7 +22,6 @@ from coalition.platform.auth.service import Authenticator, Principal
 from coalition.platform.coalitions import repository as coalitions
 from coalition.platform.coalitions.repository import CoalitionRecord, PartnerRecord
 from coalition.platform.coalitions.service import CoalitionDirectory
-from coalition.platform.database import AsyncSession
 from coalition.platform.ledger import repository as ledger
 from coalition.platform.ledger.repository import TransactionRecord
 from coalition.platform.ledger.service import LedgerService
@@ -33,6 +32,7 @@ from coalition.platform.notices.repository import NoticeRecord
 from coalition.platform.programme import repository as programme
 from coalition.platform.programme.repository import Activity
 from coalition.platform.programme.service import CoalitionRulesCache
+from coalition.platform.runtime.database import AsyncSession
 from coalition.settlement import repository as settlement
 from coalition.settlement.repository import LineRecord, ObligationRecord
 

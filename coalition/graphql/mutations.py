@@ -33,10 +33,10 @@ from coalition.partners.service import BasketLine
 from coalition.platform.auth import service as auth
 from coalition.platform.auth.tokens import CredentialKind
 from coalition.platform.auth.tokens import PartnerRole as Role
-from coalition.platform.broadcasts import announce
 from coalition.platform.errors import DomainError, ErrorCode
 from coalition.platform.ledger.repository import Posting
 from coalition.platform.members import service as members
+from coalition.platform.runtime.broadcasts import announce
 
 
 @strawberry.input

@@ -64,7 +64,6 @@ from coalition.partners import terms
 from coalition.partners.coupons import normalise as normalise_coupon
 from coalition.platform.audit.repository import audit_page
 from coalition.platform.auth.tokens import CredentialKind, PartnerRole
-from coalition.platform.broadcasts import RULES_CHANGED, announce
 from coalition.platform.errors import DomainError, ErrorCode, validation
 from coalition.platform.members import repository as members
 from coalition.platform.members import service as member_service
@@ -72,6 +71,7 @@ from coalition.platform.programme import repository as programme_repository
 from coalition.platform.programme import rules as coalition_rules
 from coalition.platform.programme import service as programme
 from coalition.platform.programme.rules import donation_match
+from coalition.platform.runtime.broadcasts import RULES_CHANGED, announce
 
 
 async def _rules_changed(context: Context) -> None:

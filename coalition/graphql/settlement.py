@@ -15,8 +15,8 @@ from coalition.graphql.context import Context
 from coalition.graphql.permissions import refusals_as, require_operator
 from coalition.graphql.types import Money, MutationError, Node, PageInfo, Partner, page_size, parse_id
 from coalition.platform.auth.tokens import CredentialKind
-from coalition.platform.broadcasts import CREDENTIALS_REVOKED, RULES_CHANGED, announce
 from coalition.platform.errors import validation
+from coalition.platform.runtime.broadcasts import CREDENTIALS_REVOKED, RULES_CHANGED, announce
 from coalition.settlement import downloads, payouts, repository
 from coalition.settlement import service as settlement
 from coalition.settlement.repository import RunRecord

@@ -7,7 +7,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from coalition.migrations.models import metadata
-from coalition.platform.database import asyncpg_url
+from coalition.platform.runtime.database import asyncpg_url
 
 config = context.config
 

@@ -4,11 +4,11 @@ from coalition.partners import tables as partner_tables
 from coalition.platform.audit import tables as audit_tables
 from coalition.platform.auth import tables as auth_tables
 from coalition.platform.coalitions import tables as coalition_tables
-from coalition.platform.database import metadata
 from coalition.platform.ledger import tables as ledger_tables
 from coalition.platform.members import tables as member_tables
 from coalition.platform.notices import tables as notice_tables
 from coalition.platform.programme import tables as programme_tables
+from coalition.platform.runtime.database import metadata
 from coalition.settlement import tables as settlement_tables
 
 __all__ = [

@@ -33,7 +33,7 @@ from coalition.partners.tables import (
     stamp_cards,
     stamp_progress,
 )
-from coalition.platform.database import Executor
+from coalition.platform.runtime.database import Executor
 
 
 async def insert_programme(connection: Executor, partner_id: uuid.UUID, earn_rate: Decimal, iban: str | None) -> None:

@@ -42,13 +42,11 @@ from coalition.platform.audit.service import record_change
 from coalition.platform.auth import service as auth
 from coalition.platform.auth.service import Principal
 from coalition.platform.auth.tokens import CredentialKind, PartnerRole
-from coalition.platform.caching import Remembered
 from coalition.platform.coalitions import repository as coalitions
 from coalition.platform.coalitions.repository import PartnerRecord
 from coalition.platform.coalitions.service import change_partner_status
 from coalition.platform.coalitions.tables import coalitions as coalitions_table
 from coalition.platform.coalitions.tables import partners
-from coalition.platform.database import AsyncSession
 from coalition.platform.errors import DomainError, ErrorCode, validation
 from coalition.platform.ledger.repository import Posting
 from coalition.platform.ledger.service import (
@@ -65,6 +63,8 @@ from coalition.platform.members.repository import MemberRecord
 from coalition.platform.money import parse_purchase_amount
 from coalition.platform.programme import service as programme
 from coalition.platform.programme.rules import CoalitionRules, TierBasis, check_coalition_rules
+from coalition.platform.runtime.caching import Remembered
+from coalition.platform.runtime.database import AsyncSession
 
 MAX_BASKET_LINES = 500
 

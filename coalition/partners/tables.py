@@ -21,7 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 from coalition.platform.coalitions.tables import UUID7
-from coalition.platform.database import metadata
+from coalition.platform.runtime.database import metadata
 
 # A partner's programme: what it configures. Its identity (name, status) is
 # the platform's ``partners`` table, because the ledger needs it.

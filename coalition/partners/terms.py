@@ -18,9 +18,9 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from coalition.partners import repository
 from coalition.platform.coalitions import repository as coalitions
 from coalition.platform.coalitions.repository import CoalitionRecord
-from coalition.platform.database import Executor
 from coalition.platform.programme.repository import load_rules
 from coalition.platform.programme.rules import LANGUAGES, CoalitionRules
+from coalition.platform.runtime.database import Executor
 
 _HERE = Path(__file__).parent
 

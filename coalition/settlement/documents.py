@@ -11,8 +11,8 @@ from datetime import date
 from sqlalchemy import text
 
 from coalition.platform.coalitions import repository as coalitions
-from coalition.platform.database import Executor
 from coalition.platform.errors import DomainError, ErrorCode
+from coalition.platform.runtime.database import Executor
 from coalition.settlement import payouts, repository
 from coalition.settlement.statements import (
     Statement,

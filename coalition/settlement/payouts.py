@@ -12,8 +12,8 @@ from schwifty.exceptions import SchwiftyException
 from sepaxml import SepaTransfer
 from sqlalchemy import text
 
-from coalition.platform.database import Executor
 from coalition.platform.errors import DomainError, ErrorCode, validation
+from coalition.platform.runtime.database import Executor
 
 
 @dataclass(frozen=True)

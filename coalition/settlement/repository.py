@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Row, delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 
-from coalition.platform.database import Executor
+from coalition.platform.runtime.database import Executor
 from coalition.settlement.rules import Contract, DayFlows, ExitModel, FundingModel, Party, Policy, Reason, Settlement
 from coalition.settlement.tables import (
     partner_contracts,

@@ -14,11 +14,11 @@ from coalition.platform.auth.service import Principal
 from coalition.platform.coalitions import repository as coalitions
 from coalition.platform.coalitions.repository import CoalitionRecord, PartnerRecord
 from coalition.platform.coalitions.service import change_partner_status
-from coalition.platform.database import AsyncSession, Executor
 from coalition.platform.errors import DomainError, ErrorCode, validation
 from coalition.platform.ledger.service import check_text
 from coalition.platform.money import exponent
 from coalition.platform.notices import service as notices
+from coalition.platform.runtime.database import AsyncSession, Executor
 from coalition.settlement import payouts, repository
 from coalition.settlement.repository import RunRecord
 from coalition.settlement.rules import ExitModel, FundingModel, settle

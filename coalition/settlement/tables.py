@@ -19,7 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import UUID
 
 from coalition.platform.coalitions.tables import UUID7
-from coalition.platform.database import metadata
+from coalition.platform.runtime.database import metadata
 
 # How the coalition is funded (DESIGN §3); absent: AT_REDEMPTION at the point value.
 settlement_policies = Table(

@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from coalition.platform.coalitions import repository as coalitions
-from coalition.platform.database import create_sessionmaker
 from coalition.platform.ledger.tables import transactions
+from coalition.platform.runtime.database import create_sessionmaker
 from coalition.settlement import service
 from coalition.settlement.tables import settlement_runs
 

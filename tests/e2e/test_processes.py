@@ -20,7 +20,7 @@ import psutil
 import pytest
 from sqlalchemy import text
 
-from coalition.platform.embedded import EmbeddedServers
+from coalition.platform.runtime.embedded import EmbeddedServers
 from tests.e2e.conftest import EARN
 
 
@@ -196,7 +196,7 @@ def test_a_crashed_holder_does_not_keep_the_servers_forever(data_dir) -> None:
     folder = data_dir
     crashed = subprocess.run(
         [sys.executable, "-c", (
-            "import os, pathlib; from coalition.platform.embedded import EmbeddedServers;"
+            "import os, pathlib; from coalition.platform.runtime.embedded import EmbeddedServers;"
             f"EmbeddedServers(pathlib.Path('{folder}')).acquire(); os._exit(9)"
         )],
         timeout=60,

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from coalition.app import create_app
 from coalition.platform.ledger.tables import transactions
 from coalition.platform.ledger.verify import verify
-from coalition.platform.settings import Settings
+from coalition.platform.runtime.settings import Settings
 from tests.conftest import GraphQL, Town
 from tests.e2e.conftest import EARN, REDEEM, WALLET, Scene, key
 

@@ -59,7 +59,7 @@ CHILD = textwrap.dedent(
     """
     import asyncio, sys, uuid
     from datetime import date
-    from coalition.platform.database import create_engine, create_sessionmaker
+    from coalition.platform.runtime.database import create_engine, create_sessionmaker
     from coalition.settlement import service
 
     async def main():

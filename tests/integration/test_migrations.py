@@ -10,7 +10,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy.engine import make_url
 
 from coalition.migrations.models import metadata
-from coalition.platform import migrate
+from coalition.platform.runtime import migrate
 
 
 def _scratch(database_url: str) -> tuple[str, str]:
@@ -43,7 +43,7 @@ def test_upgrade_downgrade_upgrade_and_no_drift(database_url) -> None:
 
 
 async def _assert_no_drift(url: str) -> None:
-    from coalition.platform.database import create_engine
+    from coalition.platform.runtime.database import create_engine
 
     engine = create_engine(url, pool_size=1)
     try:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from coalition.platform.settings import Settings
+from coalition.platform.runtime.settings import Settings
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from coalition.platform.migrate import run_sql_file
+from coalition.platform.runtime.migrate import run_sql_file
 
 revision: str = "0002"
 down_revision: str | None = "0001"

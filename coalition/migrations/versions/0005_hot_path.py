@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-from coalition.platform.migrate import run_sql_file
+from coalition.platform.runtime.migrate import run_sql_file
 
 revision: str = "0005"
 down_revision: str | None = "0004"

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select, tuple_
 
 from coalition.platform.audit.tables import audit_log
-from coalition.platform.database import Executor
+from coalition.platform.runtime.database import Executor
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ import uuid
 from typing import Any, Protocol
 
 from coalition.platform.audit.tables import audit_log
-from coalition.platform.database import Executor
+from coalition.platform.runtime.database import Executor
 
 
 async def record(

@@ -12,10 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from coalition.platform.audit.service import record as audit
 from coalition.platform.auth.tables import credentials
 from coalition.platform.auth.tokens import CredentialKind, PartnerRole, new_token, token_hash
-from coalition.platform.caching import Remembered
 from coalition.platform.coalitions.tables import partners
-from coalition.platform.database import Executor
 from coalition.platform.members.tables import members
+from coalition.platform.runtime.caching import Remembered
+from coalition.platform.runtime.database import Executor
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import UUID
 
 from coalition.platform.coalitions.tables import UUID7
-from coalition.platform.database import metadata
+from coalition.platform.runtime.database import metadata
 
 credentials = Table(
     "credentials",

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Row, select, update
 
 from coalition.platform.coalitions.tables import accounts, coalitions, partners
-from coalition.platform.database import Executor
+from coalition.platform.runtime.database import Executor
 
 
 @dataclass(frozen=True)

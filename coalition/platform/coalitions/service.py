@@ -11,12 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from coalition.platform.auth import service as auth
 from coalition.platform.auth.tokens import CredentialKind
-from coalition.platform.caching import Remembered
 from coalition.platform.coalitions import repository
 from coalition.platform.coalitions.repository import CoalitionRecord, PartnerRecord
-from coalition.platform.database import Executor
 from coalition.platform.errors import DomainError, ErrorCode, validation
 from coalition.platform.money import exponent, is_currency
+from coalition.platform.runtime.caching import Remembered
+from coalition.platform.runtime.database import Executor
 
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 

@@ -15,7 +15,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import UUID
 
-from coalition.platform.database import metadata
+from coalition.platform.runtime.database import metadata
 
 UUID7 = text("coalition_uuid7()")
 

@@ -13,9 +13,9 @@ from typing import Any
 from sqlalchemy import Row, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from coalition.platform.database import Executor
 from coalition.platform.ledger.group_commit import MAX_BATCH, GroupCommit
 from coalition.platform.ledger.tables import lots, transactions, wallets
+from coalition.platform.runtime.database import Executor
 
 
 @dataclass(frozen=True)

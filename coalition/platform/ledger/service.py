@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from coalition.platform.database import Executor
 from coalition.platform.errors import DomainError, ErrorCode, validation
 from coalition.platform.ledger.repository import Posting, PostingGateway, redeem_within
 from coalition.platform.ledger.rules import MAX_POINTS
+from coalition.platform.runtime.database import Executor
 
 _KEY = re.compile(r"^[\x21-\x7e]{1,128}$")
 _CARD = re.compile(r"^[A-Za-z0-9-]{4,32}$")

@@ -26,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import UUID
 
-from coalition.platform.database import metadata
+from coalition.platform.runtime.database import metadata
 
 wallets = Table(
     "wallets",

@@ -7,7 +7,7 @@ import uuid
 
 from sqlalchemy import text
 
-from coalition.platform.database import Executor
+from coalition.platform.runtime.database import Executor
 
 # Each query yields one row per violation: (what, detail).
 _CHECKS = {

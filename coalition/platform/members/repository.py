@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlalchemy import Row, func, select, update
 
-from coalition.platform.database import Executor
 from coalition.platform.ledger.tables import transactions
 from coalition.platform.members.tables import members
+from coalition.platform.runtime.database import Executor
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 
-from coalition.platform.database import AsyncSession
 from coalition.platform.errors import DomainError, ErrorCode, validation
 from coalition.platform.ledger.repository import create_wallet
 from coalition.platform.ledger.service import check_card_number, check_idempotency_key, request_hash
@@ -19,6 +18,7 @@ from coalition.platform.members import repository, rules
 from coalition.platform.members.repository import MemberRecord
 from coalition.platform.programme import repository as programme
 from coalition.platform.programme.rules import EnrolmentMode
+from coalition.platform.runtime.database import AsyncSession
 
 
 @dataclass(frozen=True)

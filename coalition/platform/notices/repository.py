@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy import select, text, update
 
-from coalition.platform.database import Executor
 from coalition.platform.notices.tables import notices
+from coalition.platform.runtime.database import Executor
 
 # One notice per member and earliest expiry date: a new one only when the
 # soonest-expiring points change.

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from coalition.platform.database import Executor
 from coalition.platform.notices import repository
 from coalition.platform.notices.repository import NoticeRecord
+from coalition.platform.runtime.database import Executor
 
 EXPIRING_WITHIN_DAYS = 30
 MAX_ATTEMPTS = 10

@@ -4,7 +4,7 @@ from sqlalchemy import Column, DateTime, ForeignKey, Index, Integer, String, Tab
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 from coalition.platform.coalitions.tables import UUID7
-from coalition.platform.database import metadata
+from coalition.platform.runtime.database import metadata
 
 notices = Table(
     "notices",

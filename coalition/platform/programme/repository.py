@@ -10,7 +10,6 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 
 from coalition.platform.coalitions.tables import accounts
-from coalition.platform.database import Executor
 from coalition.platform.ledger.tables import entries
 from coalition.platform.members.tables import members
 from coalition.platform.programme.rules import CoalitionRules
@@ -21,6 +20,7 @@ from coalition.platform.programme.tables import (
     member_activity,
     member_activity_days,
 )
+from coalition.platform.runtime.database import Executor
 
 
 def rules_from_document(document: dict[str, Any] | None) -> CoalitionRules:

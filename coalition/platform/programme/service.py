@@ -12,12 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from coalition.platform.audit.service import record_change
 from coalition.platform.auth.service import Principal
-from coalition.platform.caching import Remembered
-from coalition.platform.database import AsyncSession, Executor
 from coalition.platform.errors import DomainError, ErrorCode, validation
 from coalition.platform.programme import repository
 from coalition.platform.programme.repository import CharityRecord
 from coalition.platform.programme.rules import CoalitionRules, check_coalition_rules, tier_after_review
+from coalition.platform.runtime.caching import Remembered
+from coalition.platform.runtime.database import AsyncSession, Executor
 
 
 async def replace_rules(

@@ -19,7 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 from coalition.platform.coalitions.tables import UUID7
-from coalition.platform.database import metadata
+from coalition.platform.runtime.database import metadata
 
 # The operator's coalition-wide rules, one document per coalition (see
 # programme/rules.py for its shape). Absent: the defaults.

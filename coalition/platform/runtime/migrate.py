@@ -42,7 +42,7 @@ def pending(database_url: str) -> bool:
     from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
 
-    from coalition.platform.database import create_engine
+    from coalition.platform.runtime.database import create_engine
 
     heads = set(ScriptDirectory.from_config(alembic_config(database_url)).get_heads())
 

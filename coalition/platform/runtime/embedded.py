@@ -30,7 +30,7 @@ from pathlib import Path
 import fasteners
 import psutil
 
-from coalition.platform.settings import Settings
+from coalition.platform.runtime.settings import Settings
 
 DATABASE_NAME = "coalition"
 

@@ -1,0 +1,1 @@
+"""What runs the currency: settings, the database and the embedded servers, caches and broadcasts between processes."""
