@@ -162,6 +162,7 @@ def create_app(settings: Settings) -> Litestar:
             coalitions=CoalitionDirectory(engine),
             coalition_rules=CoalitionRulesCache(engine),
         )
+        services.local_caches = {CREDENTIALS_REVOKED: services.authenticator, RULES_CHANGED: RulesCaches(services)}
         app.state.services = services
         # The schema, the ORM's tables and the libraries are a few hundred
         # thousand objects that live as long as the process. Left in the
@@ -171,9 +172,7 @@ def create_app(settings: Settings) -> Litestar:
         gc.collect()
         gc.freeze()
         try:
-            async with listening(
-                redis, {CREDENTIALS_REVOKED: services.authenticator, RULES_CHANGED: RulesCaches(services)}
-            ):
+            async with listening(redis, services.local_caches):
                 yield
         finally:
             await gateway.aclose()

@@ -1,19 +1,33 @@
-"""Who may do what. A denied read answers like a missing record; a denied
-write is a FORBIDDEN payload error."""
+"""Who may do what, and see which record: every authorisation check of the
+API is here. A denied read answers like a missing record (or leaves the
+record out of a list); a denied write is a FORBIDDEN payload error.
+
+A credential never sees outside its coalition. Within it, the operator sees
+and manages everything; a partner key sees its own shop's side of things (a
+MANAGER key also manages its shop); a member sees their own wallet."""
 
 from __future__ import annotations
 
 import functools
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, ParamSpec, TypeVar
 
+from coalition.graphql.common import MutationError, parse_id
 from coalition.graphql.context import Context
+from coalition.partners.reads import CouponRecord, StampCardRecord
 from coalition.platform.auth.service import Principal
 from coalition.platform.auth.tokens import CredentialKind, PartnerRole
-from coalition.platform.errors import DomainError, ErrorCode
+from coalition.platform.coalitions.reads import PartnerRecord
+from coalition.platform.errors import DomainError, ErrorCode, validation
+from coalition.platform.ledger.reads import TransactionRecord
+from coalition.platform.members.reads import MemberRecord
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+
+# ---------- who may write ----------
 
 
 def forbidden(what: str) -> DomainError:
@@ -47,11 +61,40 @@ def require_partner_or_operator(context: Context, what: str) -> Principal:
     return context.principal
 
 
+def require_manager_or_operator(context: Context, what: str) -> Principal:
+    """A MANAGER key or the operator; which records each may touch is the service's check."""
+    if context.principal.kind == CredentialKind.PARTNER:
+        return require_partner(context, what, PartnerRole.MANAGER)
+    return require_operator(context, what)
+
+
+def managed_partner(context: Context, what: str, partner_id: str | None) -> uuid.UUID:
+    """The partner a MANAGER key manages (its own) or the one the operator names."""
+    principal = context.principal
+    if principal.kind == CredentialKind.PARTNER:
+        require_partner(context, what, PartnerRole.MANAGER)
+        assert principal.partner_id is not None
+        if partner_id is not None and parse_id(partner_id, "partnerId") != principal.partner_id:
+            raise DomainError(ErrorCode.NOT_FOUND, "no such partner", ("partnerId",))
+        return principal.partner_id
+    require_operator(context, what)
+    if partner_id is None:
+        raise validation("partnerId is required", "partnerId")
+    return parse_id(partner_id, "partnerId")
+
+
+def campaign_owner(context: Context, partner_id: str | None) -> uuid.UUID | None:
+    """Whose campaign a new one is: the managed partner's, or the coalition's
+    own (None) when the operator names no partner."""
+    if context.principal.kind == CredentialKind.OPERATOR and partner_id is None:
+        return None
+    return managed_partner(context, "run campaigns", partner_id)
+
+
 def refusals_as(
     payload: Callable[..., Any],
 ) -> Callable[[Callable[P, Awaitable[R]]], Callable[P, Awaitable[R]]]:
     """Turn a DomainError raised by a mutation into ``payload(errors=[...])``."""
-    from coalition.graphql.types import MutationError
 
     def decorate(resolver: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
         @functools.wraps(resolver)
@@ -65,3 +108,114 @@ def refusals_as(
         return wrapper
 
     return decorate
+
+
+# ---------- who may see which record ----------
+
+
+def is_operator(principal: Principal) -> bool:
+    """Operator-only reads: the audit log, payouts, the settlement matrix."""
+    return principal.kind == CredentialKind.OPERATOR
+
+
+def shop_view(principal: Principal) -> uuid.UUID | None:
+    """The partner whose side of shared records a partner key sees (its
+    postings, its settlement lines, its coupons); None: no such narrowing."""
+    return principal.partner_id if principal.kind == CredentialKind.PARTNER else None
+
+
+def may_see_partner(principal: Principal, record: PartnerRecord) -> bool:
+    return record.coalition_id == principal.coalition_id
+
+
+def may_see_member(principal: Principal, record: MemberRecord) -> bool:
+    if record.coalition_id != principal.coalition_id:
+        return False
+    return principal.kind != CredentialKind.MEMBER or record.id == principal.member_id
+
+
+def may_see_transaction(principal: Principal, record: TransactionRecord) -> bool:
+    if record.coalition_id != principal.coalition_id:
+        return False
+    if principal.kind == CredentialKind.PARTNER:
+        return record.partner_id == principal.partner_id
+    if principal.kind == CredentialKind.MEMBER:
+        return record.member_id == principal.member_id
+    return True
+
+
+def may_see_outstanding_points(principal: Principal, partner_id: uuid.UUID) -> bool:
+    """A partner's liability: the operator's and the partner's own business."""
+    if principal.kind == CredentialKind.MEMBER:
+        return False
+    return principal.kind != CredentialKind.PARTNER or principal.partner_id == partner_id
+
+
+def may_see_member_privately(principal: Principal) -> bool:
+    """A member's referral code and notices: the member and the operator, not the shops."""
+    return principal.kind != CredentialKind.PARTNER
+
+
+def may_see_stamp_progress(principal: Principal, card: StampCardRecord, *, has_stamps: bool) -> bool:
+    """A member sees every card of the coalition (empty ones too); a shop its own cards."""
+    if principal.kind == CredentialKind.PARTNER and card.partner_id != principal.partner_id:
+        return False
+    return has_stamps or principal.kind == CredentialKind.MEMBER
+
+
+def may_see_coupon(principal: Principal, coupon: CouponRecord) -> bool:
+    """A member's coupons: a shop sees those for use at its shop."""
+    return principal.kind != CredentialKind.PARTNER or coupon.partner_id == principal.partner_id
+
+
+def may_check_coupon(principal: Principal, coupon: CouponRecord) -> bool:
+    """A till checks a coupon before burning it: only at the coupon's shop; not members."""
+    if principal.kind == CredentialKind.MEMBER or coupon.coalition_id != principal.coalition_id:
+        return False
+    return principal.kind != CredentialKind.PARTNER or coupon.partner_id == principal.partner_id
+
+
+def programme_partner(principal: Principal, partner_id: str | None) -> uuid.UUID | None:
+    """Whose programme (earn rules, campaigns, cards, rewards) a read is about:
+    a partner key reads its own whatever it asks; others the one named, or all."""
+    if principal.kind == CredentialKind.PARTNER:
+        return principal.partner_id
+    return parse_id(partner_id, "partnerId") if partner_id else None
+
+
+def may_see_earn_rules(principal: Principal) -> bool:
+    return principal.kind != CredentialKind.MEMBER
+
+
+def may_see_ended_campaigns(principal: Principal) -> bool:
+    return principal.kind != CredentialKind.MEMBER
+
+
+def may_see_ended_challenges(principal: Principal) -> bool:
+    return principal.kind == CredentialKind.OPERATOR
+
+
+def may_see_withdrawn_rewards(principal: Principal) -> bool:
+    """Those who manage the catalogue also see withdrawn rewards and closed shops' ones."""
+    return principal.kind in (CredentialKind.OPERATOR, CredentialKind.PARTNER)
+
+
+def may_see_inactive_charities(principal: Principal) -> bool:
+    return principal.kind == CredentialKind.OPERATOR
+
+
+def may_see_settlement(principal: Principal) -> bool:
+    """Runs: the operator (every line) and partners (their own view); not members."""
+    return principal.kind != CredentialKind.MEMBER
+
+
+def statement_partner(principal: Principal, partner_id: str | None) -> uuid.UUID | None:
+    """Whose statement may be fetched: a partner its own, the operator the one
+    it names; None: none."""
+    if principal.kind == CredentialKind.PARTNER:
+        if partner_id is not None and parse_id(partner_id, "partnerId") != principal.partner_id:
+            return None
+        return principal.partner_id
+    if principal.kind == CredentialKind.OPERATOR and partner_id is not None:
+        return parse_id(partner_id, "partnerId")
+    return None

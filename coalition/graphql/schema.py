@@ -1,3 +1,5 @@
+"""The schema, composed from each domain's Query and Mutation classes."""
+
 from __future__ import annotations
 
 import strawberry
@@ -10,11 +12,20 @@ from strawberry.extensions import (
 )
 from strawberry.tools import merge_types
 
-from coalition.graphql.mutations import LedgerMutations, MemberMutations, PartnerMutations
-from coalition.graphql.programme import ProgrammeMutations, ProgrammeQueries
-from coalition.graphql.queries import CoalitionQueries, LedgerQueries, MemberQueries
-from coalition.graphql.settlement import PayoutQueries, SettlementMutations, SettlementQueries, SettlementRun
-from coalition.graphql.types import Coalition, Member, Partner, Transaction
+from coalition.graphql.ledger.mutations import LedgerMutations
+from coalition.graphql.ledger.queries import LedgerQueries
+from coalition.graphql.ledger.types import Transaction
+from coalition.graphql.members.mutations import MemberMutations
+from coalition.graphql.members.queries import MemberQueries
+from coalition.graphql.members.types import Member
+from coalition.graphql.partners.mutations import PartnerMutations
+from coalition.graphql.partners.queries import CoalitionQueries
+from coalition.graphql.partners.types import Coalition, Partner
+from coalition.graphql.programme.mutations import ProgrammeMutations
+from coalition.graphql.programme.queries import ProgrammeQueries
+from coalition.graphql.settlement.mutations import SettlementMutations
+from coalition.graphql.settlement.queries import PayoutQueries, SettlementQueries
+from coalition.graphql.settlement.types import SettlementRun
 from coalition.graphql.validation import CachedValidation, ValidationRules
 from coalition.platform.errors import DomainError
 

@@ -1,0 +1,104 @@
+"""GraphQL types of members: the member, their notices, what enrolment answers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import cast
+
+import strawberry
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from coalition.graphql import permissions
+from coalition.graphql.common import MutationError, Node
+from coalition.graphql.context import Context
+from coalition.graphql.ledger.types import Wallet
+from coalition.graphql.partners.types import Coupon, CouponStatus, StampCard, StampProgress
+from coalition.graphql.programme.types import MemberTier
+from coalition.platform.members.reads import MemberRecord
+from coalition.platform.money import to_major
+from coalition.platform.programme.rules import TierBasis, standing
+
+
+@strawberry.type
+class Notice:
+    kind: str = strawberry.field(description="POINTS_EXPIRING, ...")
+    created_at: datetime
+    payload: JSON
+
+
+@strawberry.type
+class Member(Node):
+    id: strawberry.ID
+    card_number: str = strawberry.field(description="What the till scans.")
+    record: strawberry.Private[MemberRecord]
+
+    @classmethod
+    def of(cls, record: MemberRecord) -> Member:
+        return cls(id=strawberry.ID(str(record.id)), card_number=record.card_number, record=record)
+
+    @strawberry.field(description="The code this member gives friends (the member and the operator see it).")
+    def referral_code(self, info: Info[Context, None]) -> str | None:
+        if not permissions.may_see_member_privately(info.context.principal):
+            return None
+        return self.record.referral_code
+
+    @strawberry.field(description="The member's tier; null when the coalition has no tiers.")
+    async def tier(self, info: Info[Context, None]) -> MemberTier | None:
+        policy = (await info.context.services.coalition_rules.get(self.record.coalition_id)).tiers
+        if not policy.tiers:
+            return None
+        activity = await info.context.activities.load(self.record.id)
+        by_points = policy.basis is TierBasis.POINTS
+        qualifying = 0 if activity is None else activity.points if by_points else activity.spend_minor
+        now = standing(policy, activity.tier_code if activity else None, qualifying)
+        currency = (await info.context.coalition()).currency
+        return MemberTier(
+            code=now.tier.code if now.tier else None,
+            name=now.tier.name if now.tier else None,
+            benefits=list(now.tier.benefits) if now.tier else [],
+            progress=now.progress,
+            points_to_next=now.to_next if by_points and now.next_tier else (0 if by_points else None),
+            spend_to_next=None if by_points else to_major(now.to_next, currency),
+            next_tier=now.next_tier.name if now.next_tier else None,
+            qualifying=qualifying,
+        )
+
+    @strawberry.field(description="Stamp cards the member has stamps on (a partner sees its own).")
+    async def stamp_cards(self, info: Info[Context, None]) -> list[StampProgress]:
+        stamps = await info.context.member_stamps.load(self.record.id) or {}
+        cards = await info.context.stamp_cards.load(self.record.coalition_id) or []
+        principal = info.context.principal
+        return [
+            StampProgress(card=StampCard.of(card), stamps=stamps.get(card.card.id, 0))
+            for card in cards
+            if permissions.may_see_stamp_progress(principal, card, has_stamps=card.card.id in stamps)
+        ]
+
+    @strawberry.field(description="Coupons, newest first (a partner sees those for its shop).")
+    async def coupons(self, info: Info[Context, None], include_spent: bool = False) -> list[Coupon]:
+        principal = info.context.principal
+        found = [
+            Coupon.of(c)
+            for c in await info.context.member_coupons.load(self.record.id) or []
+            if permissions.may_see_coupon(principal, c)
+        ]
+        return [c for c in found if include_spent or c.status is CouponStatus.ISSUED]
+
+    @strawberry.field(description="Notices to the member (points expiring soon, ...), newest first.")
+    async def notices(self, info: Info[Context, None]) -> list[Notice]:
+        if not permissions.may_see_member_privately(info.context.principal):
+            return []
+        found = await info.context.member_notices.load(self.record.id) or []
+        return [Notice(kind=n.kind, created_at=n.created_at, payload=cast(JSON, n.payload)) for n in found]
+
+    @strawberry.field
+    async def wallet(self, info: Info[Context, None]) -> Wallet:
+        balance, available, pending = await info.context.wallets.load(self.record.id) or (0, 0, 0)
+        return Wallet(member_id=self.record.id, balance=balance, available=available, pending=pending)
+
+
+@strawberry.type
+class MemberPayload:
+    member: Member | None = None
+    errors: list[MutationError] = strawberry.field(default_factory=list)

@@ -1,0 +1,361 @@
+"""Changing the programme: partners manage their own rules, campaigns, stamp
+cards and catalogue (MANAGER keys); the operator manages the coalition-wide
+rules, tiers, bonuses, challenges, charities and invites; members buy
+rewards, donate, transfer and name who referred them; tills burn coupons."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+
+import strawberry
+from strawberry.types import Info
+
+from coalition.graphql.common import DonePayload, parse_id
+from coalition.graphql.context import Context
+from coalition.graphql.ledger.types import PostingPayload
+from coalition.graphql.partners.payloads import (
+    CampaignPayload,
+    ChallengePayload,
+    CouponPayload,
+    EarnRulesPayload,
+    PayoutAccountPayload,
+    RewardPayload,
+    StampCardPayload,
+)
+from coalition.graphql.partners.types import Campaign, Challenge, Coupon, EarnRules, Reward, StampCard
+from coalition.graphql.permissions import (
+    campaign_owner,
+    managed_partner,
+    refusals_as,
+    require_manager_or_operator,
+    require_member,
+    require_operator,
+    require_partner,
+)
+from coalition.graphql.programme.inputs import (
+    BuyRewardInput,
+    CampaignInput,
+    ChallengeInput,
+    CharityInput,
+    CoalitionRulesInput,
+    DonatePointsInput,
+    EarnRulesInput,
+    InviteInput,
+    RewardInput,
+    StampCardInput,
+    TransferPointsInput,
+    UseCouponInput,
+)
+from coalition.graphql.programme.types import (
+    BuyRewardPayload,
+    Charity,
+    CharityPayload,
+    CoalitionRules,
+    CoalitionRulesPayload,
+    InvitePayload,
+)
+from coalition.partners import rules as partner_rules
+from coalition.partners import service as partners
+from coalition.platform.errors import DomainError, ErrorCode, validation
+from coalition.platform.members import reads as member_reads
+from coalition.platform.members import service as member_service
+from coalition.platform.programme import rules as coalition_rules
+from coalition.platform.programme import service as programme
+from coalition.platform.programme.rules import donation_match
+from coalition.platform.runtime.broadcasts import RULES_CHANGED, announce
+
+
+async def _rules_changed(context: Context) -> None:
+    """After the change commits: this process forgets at once, others through Redis."""
+    context.services.till_setups.forget_all()
+    context.services.coalition_rules.forget_all()
+    await announce(context.services.redis, RULES_CHANGED)
+
+
+def _earn_rules(data: EarnRulesInput) -> partner_rules.EarnRules:
+    return partner_rules.EarnRules(
+        base_rate=data.base_rate,
+        category_rates=tuple(partner_rules.CategoryRate(c.category, c.rate) for c in data.category_rates),
+        thresholds=tuple(partner_rules.Threshold(t.min_spend, t.points) for t in data.thresholds),
+        max_points_per_transaction=data.max_points_per_transaction,
+    )
+
+
+def _merge_rules(current: coalition_rules.CoalitionRules, data: CoalitionRulesInput) -> coalition_rules.CoalitionRules:
+    rules = current
+    if data.limits is not None:
+        rules = replace(rules, limits=coalition_rules.Limits(**vars(data.limits)))
+    if data.bonuses is not None:
+        rules = replace(rules, bonuses=coalition_rules.Bonuses(**vars(data.bonuses)))
+    if data.tiers is not None:
+        policy = data.tiers
+        tiers = tuple(
+            coalition_rules.Tier(t.code, t.name, t.threshold, t.multiplier, tuple(t.benefits)) for t in policy.tiers
+        )
+        rules = replace(
+            rules,
+            tiers=coalition_rules.TierPolicy(policy.basis, policy.window_days, policy.retention_days, tiers),
+        )
+    if data.enrolment_mode is not None:
+        rules = replace(rules, enrolment=data.enrolment_mode)
+    if data.transfers is not None:
+        rules = replace(rules, transfers=coalition_rules.Transfers(**vars(data.transfers)))
+    if data.donation_matching is not None:
+        rules = replace(rules, donation_matching=coalition_rules.DonationMatching(**vars(data.donation_matching)))
+    if data.language is not None:
+        rules = replace(rules, language=data.language)
+    return rules
+
+
+def _reward_spec(data: RewardInput) -> partners.RewardSpec:
+    return partners.RewardSpec(
+        name=data.name,
+        kind=data.kind.value,
+        points_cost=data.points_cost,
+        value=data.value,
+        valid_days=data.valid_days,
+        active=data.active,
+    )
+
+
+@strawberry.type
+class ProgrammeMutations:
+    @strawberry.mutation(description="MANAGER (own shop) or operator: the IBAN payouts go to (null removes it).")
+    @refusals_as(PayoutAccountPayload)
+    async def set_payout_account(
+        self, info: Info[Context, None], iban: str | None, partner_id: strawberry.ID | None = None
+    ) -> PayoutAccountPayload:
+        target = managed_partner(info.context, "change the payout account", partner_id)
+        async with info.context.services.sessions.begin() as session:
+            saved = await partners.set_payout_account(session, info.context.principal, target, iban)
+        return PayoutAccountPayload(iban=saved)
+
+    @strawberry.mutation(description="MANAGER (own shop) or operator: base and category rates, thresholds, cap.")
+    @refusals_as(EarnRulesPayload)
+    async def set_earn_rules(
+        self, info: Info[Context, None], input: EarnRulesInput, partner_id: strawberry.ID | None = None
+    ) -> EarnRulesPayload:
+        target = managed_partner(info.context, "change earn rules", partner_id)
+        async with info.context.services.sessions.begin() as session:
+            saved = await partners.set_earn_rules(session, info.context.principal, target, _earn_rules(input))
+        await _rules_changed(info.context)
+        return EarnRulesPayload(rules=EarnRules.of(saved))
+
+    @strawberry.mutation(description="Operator: the coalition-wide rules (sections left out are kept).")
+    @refusals_as(CoalitionRulesPayload)
+    async def set_coalition_rules(self, info: Info[Context, None], input: CoalitionRulesInput) -> CoalitionRulesPayload:
+        principal = require_operator(info.context, "change the coalition's rules")
+        async with info.context.services.sessions.begin() as session:
+            current = await programme.current_rules(session, principal.coalition_id)
+            saved = await partners.save_coalition_rules(session, principal, _merge_rules(current, input))
+        await _rules_changed(info.context)
+        return CoalitionRulesPayload(rules=CoalitionRules.of(saved))
+
+    @strawberry.mutation(description="MANAGER (own shop) or operator (any shop, or coalition-wide): a campaign.")
+    @refusals_as(CampaignPayload)
+    async def create_campaign(self, info: Info[Context, None], input: CampaignInput) -> CampaignPayload:
+        principal = info.context.principal
+        partner_id = campaign_owner(info.context, input.partner_id)
+        campaign = partner_rules.Campaign(
+            id=uuid.uuid4(),
+            name=input.name,
+            partner_id=partner_id,
+            kind=input.kind,
+            starts_at=input.starts_at,
+            ends_at=input.ends_at,
+            multiplier=input.multiplier,
+            bonus_points=input.bonus_points,
+            reward_id=parse_id(input.reward_id, "rewardId") if input.reward_id else None,
+            categories=tuple(input.categories),
+            tiers=tuple(input.tiers),
+            min_spend=input.min_spend,
+        )
+        async with info.context.services.sessions.begin() as session:
+            saved = await partners.create_campaign(session, principal, campaign)
+        await _rules_changed(info.context)
+        return CampaignPayload(campaign=Campaign.of(saved))
+
+    @strawberry.mutation(description="MANAGER (own campaigns) or operator: end a campaign now.")
+    @refusals_as(CampaignPayload)
+    async def end_campaign(self, info: Info[Context, None], id: strawberry.ID) -> CampaignPayload:
+        principal = require_manager_or_operator(info.context, "end campaigns")
+        async with info.context.services.sessions.begin() as session:
+            ended = await partners.end_campaign(session, principal, parse_id(id))
+        await _rules_changed(info.context)
+        return CampaignPayload(campaign=Campaign.of(ended))
+
+    @strawberry.mutation(description="Operator: a cross-shop challenge.")
+    @refusals_as(ChallengePayload)
+    async def create_challenge(self, info: Info[Context, None], input: ChallengeInput) -> ChallengePayload:
+        principal = require_operator(info.context, "create challenges")
+        challenge = partner_rules.Challenge(
+            id=uuid.uuid4(),
+            name=input.name,
+            distinct_partners=input.distinct_partners,
+            period=input.period,
+            bonus_points=input.bonus_points,
+            funding=input.funding,
+            partner_ids=tuple(parse_id(p, "partnerIds") for p in input.partner_ids),
+            starts_at=input.starts_at,
+            ends_at=input.ends_at,
+        )
+        async with info.context.services.sessions.begin() as session:
+            saved = await partners.create_challenge(session, principal, challenge)
+        await _rules_changed(info.context)
+        return ChallengePayload(challenge=Challenge.of(saved))
+
+    @strawberry.mutation(description="Operator: end a challenge now.")
+    @refusals_as(DonePayload)
+    async def end_challenge(self, info: Info[Context, None], id: strawberry.ID) -> DonePayload:
+        principal = require_operator(info.context, "end challenges")
+        async with info.context.services.sessions.begin() as session:
+            await partners.end_challenge(session, principal, parse_id(id))
+        await _rules_changed(info.context)
+        return DonePayload(done=True)
+
+    @strawberry.mutation(description="MANAGER (own shop) or operator: a stamp card.")
+    @refusals_as(StampCardPayload)
+    async def create_stamp_card(
+        self, info: Info[Context, None], input: StampCardInput, partner_id: strawberry.ID | None = None
+    ) -> StampCardPayload:
+        target = managed_partner(info.context, "create stamp cards", partner_id)
+        card = partner_rules.StampCard(
+            id=uuid.uuid4(),
+            name=input.name,
+            stamps_required=input.stamps_required,
+            reward_id=parse_id(input.reward_id, "rewardId"),
+            categories=tuple(input.categories),
+            min_spend=input.min_spend,
+        )
+        async with info.context.services.sessions.begin() as session:
+            saved = await partners.create_stamp_card(session, info.context.principal, target, card)
+        await _rules_changed(info.context)
+        return StampCardPayload(stamp_card=StampCard.of(saved))
+
+    @strawberry.mutation(description="MANAGER (own shop) or operator: stop giving stamps on a card.")
+    @refusals_as(DonePayload)
+    async def retire_stamp_card(
+        self, info: Info[Context, None], id: strawberry.ID, partner_id: strawberry.ID | None = None
+    ) -> DonePayload:
+        target = managed_partner(info.context, "retire stamp cards", partner_id)
+        async with info.context.services.sessions.begin() as session:
+            await partners.retire_stamp_card(session, info.context.principal, target, parse_id(id))
+        await _rules_changed(info.context)
+        return DonePayload(done=True)
+
+    @strawberry.mutation(description="MANAGER (own shop) or operator: a reward in the catalogue.")
+    @refusals_as(RewardPayload)
+    async def create_reward(
+        self, info: Info[Context, None], input: RewardInput, partner_id: strawberry.ID | None = None
+    ) -> RewardPayload:
+        target = managed_partner(info.context, "manage rewards", partner_id)
+        async with info.context.services.sessions.begin() as session:
+            reward = await partners.create_reward(session, info.context.principal, target, _reward_spec(input))
+        return RewardPayload(reward=Reward.of(reward))
+
+    @strawberry.mutation(description="MANAGER (own rewards) or operator: change or withdraw a reward.")
+    @refusals_as(RewardPayload)
+    async def update_reward(self, info: Info[Context, None], id: strawberry.ID, input: RewardInput) -> RewardPayload:
+        principal = require_manager_or_operator(info.context, "manage rewards")
+        async with info.context.services.sessions.begin() as session:
+            reward = await partners.update_reward(session, principal, parse_id(id), _reward_spec(input))
+        return RewardPayload(reward=Reward.of(reward))
+
+    @strawberry.mutation(description="Operator: list a charity members can give points to.")
+    @refusals_as(CharityPayload)
+    async def create_charity(self, info: Info[Context, None], input: CharityInput) -> CharityPayload:
+        principal = require_operator(info.context, "list charities")
+        async with info.context.services.sessions.begin() as session:
+            charity = await programme.create_charity(session, principal, input.name, input.description)
+        return CharityPayload(charity=Charity.of(charity))
+
+    @strawberry.mutation(description="Operator: change or withdraw a charity.")
+    @refusals_as(CharityPayload)
+    async def update_charity(self, info: Info[Context, None], id: strawberry.ID, input: CharityInput) -> CharityPayload:
+        principal = require_operator(info.context, "change charities")
+        async with info.context.services.sessions.begin() as session:
+            charity = await programme.update_charity(
+                session, principal, parse_id(id), name=input.name, description=input.description, active=input.active
+            )
+        return CharityPayload(charity=Charity.of(charity))
+
+    @strawberry.mutation(description="Operator: an invite code for an invite-only pilot.")
+    @refusals_as(InvitePayload)
+    async def create_invite(self, info: Info[Context, None], input: InviteInput) -> InvitePayload:
+        principal = require_operator(info.context, "create invites")
+        async with info.context.services.sessions.begin() as session:
+            code = await programme.create_invite(
+                session, principal, max_uses=input.max_uses, expires_at=input.expires_at, label=input.label
+            )
+        return InvitePayload(code=code)
+
+    @strawberry.mutation(description="Member: buy a reward with points; returns a single-use coupon.")
+    @refusals_as(BuyRewardPayload)
+    async def buy_reward(self, info: Info[Context, None], input: BuyRewardInput) -> BuyRewardPayload:
+        principal = require_member(info.context, "buy rewards")
+        assert principal.member_id is not None
+        async with info.context.services.sessions.begin() as session:
+            member = (await member_reads.members_by_id(session, [principal.member_id]))[principal.member_id]
+            posting, coupon = await partners.buy_reward(
+                session, member, parse_id(input.reward_id, "rewardId"), input.idempotency_key
+            )
+        currency = (await info.context.coalition()).currency
+        return BuyRewardPayload(coupon=Coupon.of(coupon), posting=PostingPayload.of(posting, currency))
+
+    @strawberry.mutation(description="Till (the coupon's shop): burn a coupon; it cannot be used again.")
+    @refusals_as(CouponPayload)
+    async def use_coupon(self, info: Info[Context, None], input: UseCouponInput) -> CouponPayload:
+        principal = require_partner(info.context, "burn coupons")
+        async with info.context.services.sessions.begin() as session:
+            coupon, reward = await partners.use_coupon(session, principal, input.code, input.receipt_ref)
+        return CouponPayload(coupon=Coupon.of(coupon), reward=Reward.of(reward))
+
+    @strawberry.mutation(description="Member: give points to a charity (the coalition may match them).")
+    @refusals_as(PostingPayload)
+    async def donate_points(self, info: Info[Context, None], input: DonatePointsInput) -> PostingPayload:
+        principal = require_member(info.context, "donate points")
+        assert principal.member_id is not None
+        rules = await info.context.services.coalition_rules.get(principal.coalition_id)
+        posting = await info.context.services.ledger.donate(
+            principal.member_id,
+            idempotency_key=input.idempotency_key,
+            charity_id=parse_id(input.charity_id, "charityId"),
+            points=input.points,
+            match=donation_match(rules.donation_matching, max(input.points, 0)),
+        )
+        return PostingPayload.of(posting, (await info.context.coalition()).currency)
+
+    @strawberry.mutation(description="Member: give points to another member, when the coalition allows it.")
+    @refusals_as(PostingPayload)
+    async def transfer_points(self, info: Info[Context, None], input: TransferPointsInput) -> PostingPayload:
+        principal = require_member(info.context, "transfer points")
+        assert principal.member_id is not None
+        transfers = (await info.context.services.coalition_rules.get(principal.coalition_id)).transfers
+        if not transfers.enabled:
+            raise DomainError(ErrorCode.FORBIDDEN, "this coalition does not allow transfers between members")
+        if input.points > transfers.max_points_per_transfer:
+            raise DomainError(
+                ErrorCode.LIMIT_EXCEEDED,
+                f"at most {transfers.max_points_per_transfer} points per transfer",
+                ("points",),
+            )
+        posting = await info.context.services.ledger.transfer(
+            principal.member_id,
+            idempotency_key=input.idempotency_key,
+            to_card=input.to_card_number,
+            points=input.points,
+            max_per_day=transfers.max_points_per_day,
+        )
+        return PostingPayload.of(posting, (await info.context.coalition()).currency)
+
+    @strawberry.mutation(description="Member: name who referred you (before your first purchase).")
+    @refusals_as(DonePayload)
+    async def apply_referral_code(self, info: Info[Context, None], code: str) -> DonePayload:
+        principal = require_member(info.context, "apply referral codes")
+        assert principal.member_id is not None
+        if len(code) > 32:
+            raise validation("referralCode is too long", "referralCode")
+        async with info.context.services.sessions.begin() as session:
+            await member_service.apply_referral_code(session, principal.coalition_id, principal.member_id, code)
+        return DonePayload(done=True)
