@@ -12,8 +12,10 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
-from coalition.partners import service as partners
-from coalition.partners.rules import (
+from coalition.partners import lifecycle
+from coalition.partners import programme as partner_programme
+from coalition.partners import rewards as partner_rewards
+from coalition.partners.earning.model import (
     Campaign,
     CampaignKind,
     CategoryRate,
@@ -24,6 +26,7 @@ from coalition.partners.rules import (
     StampCard,
     Threshold,
 )
+from coalition.partners.earning.till import BasketLine, TillSetups, earn_points
 from coalition.platform.auth.service import Principal, issue
 from coalition.platform.auth.tokens import CredentialKind, PartnerRole
 from coalition.platform.coalitions.repository import coalition_by_slug
@@ -119,7 +122,7 @@ async def _programme(session: AsyncSession, operator: Principal, shop_ids: list[
     stamp card, rewards to buy with points, a charity."""
     now = datetime.now(UTC)
     bakery, coffee, books = shop_ids[0], shop_ids[1], shop_ids[2]
-    await partners.save_coalition_rules(
+    await partner_programme.save_coalition_rules(
         session,
         operator,
         CoalitionRules(
@@ -136,35 +139,35 @@ async def _programme(session: AsyncSession, operator: Principal, shop_ids: list[
             donation_matching=DonationMatching(percent=50, max_points_per_donation=500),
         ),
     )
-    await partners.create_challenge(
+    await partner_programme.create_challenge(
         session,
         operator,
         Challenge(uuid.uuid4(), "Shop around town", 3, ChallengePeriod.MONTH, 250, ChallengeFunding.COALITION, (),
                   now - timedelta(days=60), now + timedelta(days=365)),
     )  # fmt: skip
-    await partners.set_earn_rules(
+    await partner_programme.set_earn_rules(
         session,
         operator,
         books,
         EarnRules(Decimal(1), (CategoryRate("children", Decimal(2)),), (Threshold(Decimal(50), 50),)),
     )
-    await partners.create_campaign(
+    await partner_programme.create_campaign(
         session,
         operator,
         Campaign(uuid.uuid4(), "Pastry week", coffee, CampaignKind.MULTIPLIER, now - timedelta(days=3),
                  now + timedelta(days=4), multiplier=Decimal(2), categories=("pastry",)),
     )  # fmt: skip
-    free_coffee = await partners.create_reward(
-        session, operator, coffee, partners.RewardSpec("Free coffee", "FREE_PRODUCT", 300, None, 30)
+    free_coffee = await partner_rewards.create_reward(
+        session, operator, coffee, partner_rewards.RewardSpec("Free coffee", "FREE_PRODUCT", 300, None, 30)
     )
-    await partners.create_stamp_card(
+    await partner_programme.create_stamp_card(
         session, operator, coffee, StampCard(uuid.uuid4(), "Coffee card", 10, free_coffee.id, ("coffee",))
     )
-    await partners.create_reward(
-        session, operator, bakery, partners.RewardSpec("Free croissant", "FREE_PRODUCT", 150, None, 14)
+    await partner_rewards.create_reward(
+        session, operator, bakery, partner_rewards.RewardSpec("Free croissant", "FREE_PRODUCT", 150, None, 14)
     )
-    await partners.create_reward(
-        session, operator, books, partners.RewardSpec("5 euro off", "FIXED_DISCOUNT", 500, Decimal(5), 60)
+    await partner_rewards.create_reward(
+        session, operator, books, partner_rewards.RewardSpec("5 euro off", "FIXED_DISCOUNT", 500, Decimal(5), 60)
     )
     await programme.create_charity(session, operator, "Voedselbank", "The town's food bank")
 
@@ -181,10 +184,10 @@ async def _seed_new(
         principal = Principal.local_operator(coalition.id, via="coalition demo")
         shops = []
         for name, rate, basket in SHOPS:
-            partner, _ = await partners.create_partner(
+            partner, _ = await lifecycle.create_partner(
                 session, principal, name=name, earn_rate_per_unit=rate, iban=None
             )
-            await partners.set_status(session, principal, partner.id, "ACTIVE")
+            await lifecycle.set_status(session, principal, partner.id, "ACTIVE")
             shops.append((partner.id, basket))
         await _programme(session, principal, [shop_id for shop_id, _ in shops])
     async with sessions.begin() as session:
@@ -201,7 +204,7 @@ async def _seed_new(
             cards.append(member.card_number)
 
     ledger = LedgerService(PostingGateway(engine))
-    setups = partners.TillSetups(engine)
+    setups = TillSetups(engine)
     now = datetime.now(UTC)
 
     async def shop_day(day: int, shop_id: uuid.UUID, basket: tuple[int, int]) -> None:
@@ -212,9 +215,9 @@ async def _seed_new(
             lines = None
             if shop_id == shops[1][0]:  # the coffee bar rings up coffees, for its stamp card
                 cups = rng.randint(1, 3)
-                lines = [partners.BasketLine("cappuccino", "coffee", cups, Decimal("2.80"))]
+                lines = [BasketLine("cappuccino", "coffee", cups, Decimal("2.80"))]
                 amount += cups * Decimal("2.80")
-            await partners.earn_points(
+            await earn_points(
                 ledger, setups, shop_id, idempotency_key=f"demo-{shop_id}-{day}-{n}", card_number=card,
                 amount=amount, receipt_ref=None, lines=lines, occurred_at=when,
             )  # fmt: skip

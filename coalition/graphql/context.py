@@ -16,7 +16,7 @@ from strawberry.dataloader import DataLoader
 from strawberry.litestar import BaseContext
 
 from coalition.partners import reads as partner_reads
-from coalition.partners.service import TillSetups
+from coalition.partners.earning.till import TillSetups
 from coalition.platform.auth.service import Authenticator, Principal
 from coalition.platform.coalitions import reads as coalition_reads
 from coalition.platform.coalitions.reads import CoalitionRecord

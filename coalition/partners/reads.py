@@ -6,12 +6,13 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from coalition.partners import repository
-from coalition.partners.coupons import normalise as normalise_coupon
-from coalition.partners.repository import CouponRecord as CouponRecord
-from coalition.partners.repository import RewardRecord as RewardRecord
-from coalition.partners.repository import StampCardRecord as StampCardRecord
-from coalition.partners.rules import Campaign, Challenge, EarnRules
+from coalition.partners.earning.model import Campaign, Challenge, EarnRules
+from coalition.partners.repositories import programme as repository
+from coalition.partners.repositories import rewards as reward_repository
+from coalition.partners.repositories.programme import StampCardRecord as StampCardRecord
+from coalition.partners.repositories.rewards import CouponRecord as CouponRecord
+from coalition.partners.repositories.rewards import RewardRecord as RewardRecord
+from coalition.partners.rewards import normalise_coupon_code
 from coalition.platform.runtime.database import Executor
 
 
@@ -52,7 +53,7 @@ async def stamps_of_members(connection: Executor, member_ids: list[uuid.UUID]) -
 
 
 async def rewards_by_id(connection: Executor, ids: list[uuid.UUID]) -> dict[uuid.UUID, RewardRecord]:
-    return {reward.id: reward for reward in await repository.rewards_by_ids(connection, ids)}
+    return {reward.id: reward for reward in await reward_repository.rewards_by_ids(connection, ids)}
 
 
 async def rewards(
@@ -60,19 +61,19 @@ async def rewards(
 ) -> list[RewardRecord]:
     """The catalogue, cheapest first; ``active_only`` leaves out withdrawn
     rewards and those of shops that are not active."""
-    return await repository.reward_list(connection, coalition_id, partner_id, active_only)
+    return await reward_repository.reward_list(connection, coalition_id, partner_id, active_only)
 
 
 async def coupons_of_members(connection: Executor, member_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[CouponRecord]]:
-    return await repository.member_coupons(connection, member_ids)
+    return await reward_repository.member_coupons(connection, member_ids)
 
 
 async def coupons_of_transactions(
     connection: Executor, transaction_ids: list[uuid.UUID]
 ) -> dict[uuid.UUID, list[CouponRecord]]:
-    return await repository.coupons_of_transactions(connection, transaction_ids)
+    return await reward_repository.coupons_of_transactions(connection, transaction_ids)
 
 
 async def coupon_by_code(connection: Executor, coalition_id: uuid.UUID, code: str) -> CouponRecord | None:
     """The coupon as a till reads it, whatever the case and separators it was typed with."""
-    return await repository.coupon_by_code(connection, coalition_id, normalise_coupon(code))
+    return await reward_repository.coupon_by_code(connection, coalition_id, normalise_coupon_code(code))

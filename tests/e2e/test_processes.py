@@ -362,7 +362,7 @@ def test_a_configured_database_behind_the_code_is_named_not_touched(settings, en
 
 
 async def test_the_daily_tier_review_runs_from_the_command_line(env, scene) -> None:
-    from coalition.partners.service import save_coalition_rules
+    from coalition.partners.programme import save_coalition_rules
     from coalition.platform.programme.rules import CoalitionRules, Tier, TierPolicy
 
     async with scene.town.sessions.begin() as session:
@@ -414,7 +414,7 @@ async def test_settle_a_range_of_days_in_order_and_verify_their_nets(env, scene)
 async def test_statement_and_payout_file_from_the_command_line(env, scene, tmp_path) -> None:
     from schwifty import IBAN
 
-    from coalition.partners import service as partners
+    from coalition.partners import lifecycle
     from coalition.settlement import service as settlement
     from coalition.settlement.rules import FundingModel
 
@@ -428,7 +428,7 @@ async def test_statement_and_payout_file_from_the_command_line(env, scene, tmp_p
     async with town.sessions.begin() as session:
         await settlement.run_day(session, town.coalition_id, today, now=datetime.now(UTC) + timedelta(days=1))
         await settlement.approve(session, town.operator, today)
-        await partners.set_payout_account(session, town.operator, scene.shop_b, "BE68539007547034")
+        await lifecycle.set_payout_account(session, town.operator, scene.shop_b, "BE68539007547034")
         payer = str(IBAN.generate("NL", bank_code="INGB", account_code="0001234567").compact)
         await settlement.set_policy(
             session, town.operator,

@@ -10,8 +10,7 @@ from coalition.graphql.context import Context
 from coalition.graphql.ledger.inputs import EarnPointsInput, RedeemPointsInput, ReverseTransactionInput
 from coalition.graphql.ledger.types import PostingPayload
 from coalition.graphql.permissions import refusals_as, require_partner, require_partner_or_operator
-from coalition.partners import service as partners
-from coalition.partners.service import BasketLine
+from coalition.partners.earning.till import BasketLine, earn_points
 
 
 @strawberry.type
@@ -21,7 +20,7 @@ class LedgerMutations:
     async def earn_points(self, info: Info[Context, None], input: EarnPointsInput) -> PostingPayload:
         principal = require_partner(info.context, "post earnings")
         assert principal.partner_id is not None
-        posting = await partners.earn_points(
+        posting = await earn_points(
             info.context.services.ledger,
             info.context.services.till_setups,
             principal.partner_id,

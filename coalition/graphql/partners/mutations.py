@@ -12,7 +12,7 @@ from coalition.graphql.partners.inputs import CreatePartnerInput
 from coalition.graphql.partners.payloads import ApiKeyPayload, PartnerPayload, RevokePayload
 from coalition.graphql.partners.types import Partner, PartnerRole
 from coalition.graphql.permissions import managed_partner, refusals_as, require_operator
-from coalition.partners import service as partners
+from coalition.partners import lifecycle as partners
 from coalition.platform.auth import service as auth
 from coalition.platform.auth.tokens import PartnerRole as Role
 from coalition.platform.errors import DomainError, ErrorCode

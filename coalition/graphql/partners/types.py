@@ -14,9 +14,9 @@ from strawberry.types import Info
 from coalition.graphql import permissions
 from coalition.graphql.common import Money, Node, PageInfo, page_size, parse_id, plain
 from coalition.graphql.context import Context
-from coalition.partners import coupons as coupon_codes
-from coalition.partners import rules as partner_rules
+from coalition.partners.earning import model as partner_rules
 from coalition.partners.reads import CouponRecord, RewardRecord, StampCardRecord
+from coalition.partners.rewards import coupon_qr_svg
 from coalition.platform.coalitions import reads as coalition_reads
 from coalition.platform.coalitions.reads import CoalitionRecord, PartnerRecord
 
@@ -310,7 +310,7 @@ class Coupon:
 
     @strawberry.field(description="The code as a QR code (SVG), for the wallet and receipts.")
     def qr_svg(self) -> str:
-        return coupon_codes.qr_svg(self.code)
+        return coupon_qr_svg(self.code)
 
     @strawberry.field
     async def reward(self, info: Info[Context, None]) -> Reward | None:

@@ -55,8 +55,10 @@ from coalition.graphql.programme.types import (
     CoalitionRulesPayload,
     InvitePayload,
 )
-from coalition.partners import rules as partner_rules
-from coalition.partners import service as partners
+from coalition.partners import lifecycle
+from coalition.partners import programme as partner_programme
+from coalition.partners import rewards as partner_rewards
+from coalition.partners.earning import model as partner_rules
 from coalition.platform.errors import DomainError, ErrorCode, validation
 from coalition.platform.members import reads as member_reads
 from coalition.platform.members import service as member_service
@@ -108,8 +110,8 @@ def _merge_rules(current: coalition_rules.CoalitionRules, data: CoalitionRulesIn
     return rules
 
 
-def _reward_spec(data: RewardInput) -> partners.RewardSpec:
-    return partners.RewardSpec(
+def _reward_spec(data: RewardInput) -> partner_rewards.RewardSpec:
+    return partner_rewards.RewardSpec(
         name=data.name,
         kind=data.kind.value,
         points_cost=data.points_cost,
@@ -128,7 +130,7 @@ class ProgrammeMutations:
     ) -> PayoutAccountPayload:
         target = managed_partner(info.context, "change the payout account", partner_id)
         async with info.context.services.sessions.begin() as session:
-            saved = await partners.set_payout_account(session, info.context.principal, target, iban)
+            saved = await lifecycle.set_payout_account(session, info.context.principal, target, iban)
         return PayoutAccountPayload(iban=saved)
 
     @strawberry.mutation(description="MANAGER (own shop) or operator: base and category rates, thresholds, cap.")
@@ -138,7 +140,7 @@ class ProgrammeMutations:
     ) -> EarnRulesPayload:
         target = managed_partner(info.context, "change earn rules", partner_id)
         async with info.context.services.sessions.begin() as session:
-            saved = await partners.set_earn_rules(session, info.context.principal, target, _earn_rules(input))
+            saved = await partner_programme.set_earn_rules(session, info.context.principal, target, _earn_rules(input))
         await _rules_changed(info.context)
         return EarnRulesPayload(rules=EarnRules.of(saved))
 
@@ -148,7 +150,7 @@ class ProgrammeMutations:
         principal = require_operator(info.context, "change the coalition's rules")
         async with info.context.services.sessions.begin() as session:
             current = await programme.current_rules(session, principal.coalition_id)
-            saved = await partners.save_coalition_rules(session, principal, _merge_rules(current, input))
+            saved = await partner_programme.save_coalition_rules(session, principal, _merge_rules(current, input))
         await _rules_changed(info.context)
         return CoalitionRulesPayload(rules=CoalitionRules.of(saved))
 
@@ -172,7 +174,7 @@ class ProgrammeMutations:
             min_spend=input.min_spend,
         )
         async with info.context.services.sessions.begin() as session:
-            saved = await partners.create_campaign(session, principal, campaign)
+            saved = await partner_programme.create_campaign(session, principal, campaign)
         await _rules_changed(info.context)
         return CampaignPayload(campaign=Campaign.of(saved))
 
@@ -181,7 +183,7 @@ class ProgrammeMutations:
     async def end_campaign(self, info: Info[Context, None], id: strawberry.ID) -> CampaignPayload:
         principal = require_manager_or_operator(info.context, "end campaigns")
         async with info.context.services.sessions.begin() as session:
-            ended = await partners.end_campaign(session, principal, parse_id(id))
+            ended = await partner_programme.end_campaign(session, principal, parse_id(id))
         await _rules_changed(info.context)
         return CampaignPayload(campaign=Campaign.of(ended))
 
@@ -201,7 +203,7 @@ class ProgrammeMutations:
             ends_at=input.ends_at,
         )
         async with info.context.services.sessions.begin() as session:
-            saved = await partners.create_challenge(session, principal, challenge)
+            saved = await partner_programme.create_challenge(session, principal, challenge)
         await _rules_changed(info.context)
         return ChallengePayload(challenge=Challenge.of(saved))
 
@@ -210,7 +212,7 @@ class ProgrammeMutations:
     async def end_challenge(self, info: Info[Context, None], id: strawberry.ID) -> DonePayload:
         principal = require_operator(info.context, "end challenges")
         async with info.context.services.sessions.begin() as session:
-            await partners.end_challenge(session, principal, parse_id(id))
+            await partner_programme.end_challenge(session, principal, parse_id(id))
         await _rules_changed(info.context)
         return DonePayload(done=True)
 
@@ -229,7 +231,7 @@ class ProgrammeMutations:
             min_spend=input.min_spend,
         )
         async with info.context.services.sessions.begin() as session:
-            saved = await partners.create_stamp_card(session, info.context.principal, target, card)
+            saved = await partner_programme.create_stamp_card(session, info.context.principal, target, card)
         await _rules_changed(info.context)
         return StampCardPayload(stamp_card=StampCard.of(saved))
 
@@ -240,7 +242,7 @@ class ProgrammeMutations:
     ) -> DonePayload:
         target = managed_partner(info.context, "retire stamp cards", partner_id)
         async with info.context.services.sessions.begin() as session:
-            await partners.retire_stamp_card(session, info.context.principal, target, parse_id(id))
+            await partner_programme.retire_stamp_card(session, info.context.principal, target, parse_id(id))
         await _rules_changed(info.context)
         return DonePayload(done=True)
 
@@ -251,7 +253,7 @@ class ProgrammeMutations:
     ) -> RewardPayload:
         target = managed_partner(info.context, "manage rewards", partner_id)
         async with info.context.services.sessions.begin() as session:
-            reward = await partners.create_reward(session, info.context.principal, target, _reward_spec(input))
+            reward = await partner_rewards.create_reward(session, info.context.principal, target, _reward_spec(input))
         return RewardPayload(reward=Reward.of(reward))
 
     @strawberry.mutation(description="MANAGER (own rewards) or operator: change or withdraw a reward.")
@@ -259,7 +261,7 @@ class ProgrammeMutations:
     async def update_reward(self, info: Info[Context, None], id: strawberry.ID, input: RewardInput) -> RewardPayload:
         principal = require_manager_or_operator(info.context, "manage rewards")
         async with info.context.services.sessions.begin() as session:
-            reward = await partners.update_reward(session, principal, parse_id(id), _reward_spec(input))
+            reward = await partner_rewards.update_reward(session, principal, parse_id(id), _reward_spec(input))
         return RewardPayload(reward=Reward.of(reward))
 
     @strawberry.mutation(description="Operator: list a charity members can give points to.")
@@ -297,7 +299,7 @@ class ProgrammeMutations:
         assert principal.member_id is not None
         async with info.context.services.sessions.begin() as session:
             member = (await member_reads.members_by_id(session, [principal.member_id]))[principal.member_id]
-            posting, coupon = await partners.buy_reward(
+            posting, coupon = await partner_rewards.buy_reward(
                 session, member, parse_id(input.reward_id, "rewardId"), input.idempotency_key
             )
         currency = (await info.context.coalition()).currency
@@ -308,7 +310,7 @@ class ProgrammeMutations:
     async def use_coupon(self, info: Info[Context, None], input: UseCouponInput) -> CouponPayload:
         principal = require_partner(info.context, "burn coupons")
         async with info.context.services.sessions.begin() as session:
-            coupon, reward = await partners.use_coupon(session, principal, input.code, input.receipt_ref)
+            coupon, reward = await partner_rewards.use_coupon(session, principal, input.code, input.receipt_ref)
         return CouponPayload(coupon=Coupon.of(coupon), reward=Reward.of(reward))
 
     @strawberry.mutation(description="Member: give points to a charity (the coalition may match them).")

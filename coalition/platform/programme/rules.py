@@ -1,7 +1,7 @@
 """Coalition-wide programme rules, as plain values and pure functions.
 
 The operator sets these once for the whole coalition; every partner's earn
-rules are checked against the limits, and the earn engine (partners/rules.py)
+rules are checked against the limits, and the earn engine (partners/earning/engine.py)
 applies the bonuses and tier multipliers.
 """
 
