@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -31,6 +32,7 @@ from coalition.platform.programme.reads import Activity
 from coalition.platform.programme.service import CoalitionRulesCache
 from coalition.platform.runtime.broadcasts import Forgetful
 from coalition.platform.runtime.database import AsyncSession
+from coalition.platform.runtime.unit_of_work import unit_of_work
 from coalition.settlement import reads as settlement_reads
 
 K = TypeVar("K")
@@ -140,6 +142,14 @@ class Context(BaseContext, kw_only=True):
         if loader is None:
             loader = self.loaders[name] = _loader(self.services.reads, fetch)
         return loader
+
+    @asynccontextmanager
+    async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
+        """A mutation's one transaction: committed at the end, and then what
+        it changed that processes keep in memory is forgotten here and broadcast."""
+        services = self.services
+        async with unit_of_work(services.sessions, services.redis, services.local_caches) as session:
+            yield session
 
     async def coalition(self) -> CoalitionRecord:
         """The caller's coalition."""

@@ -155,6 +155,117 @@ async def _donate(gql, scene, who, whose):
     return _outcome(answer["data"]["donatePoints"])
 
 
+async def _outstanding_points(gql, scene, who, whose):
+    pid = scene.shop_a if whose == "A" else scene.shop_b
+    answer = await gql(getattr(scene, who), "query($id: ID!) { partner(id: $id) { outstandingPoints } }", id=str(pid))
+    return "seen" if answer["data"]["partner"]["outstandingPoints"] is not None else "null"
+
+
+async def _referral_code(gql, scene, who, whose):
+    answer = await gql(
+        getattr(scene, who), "query($c: String!) { member(cardNumber: $c) { referralCode } }", c=scene.card_a
+    )
+    member = answer["data"]["member"]
+    return "null" if member is None or member["referralCode"] is None else "seen"
+
+
+async def _read_earn_rules(gql, scene, who, whose):
+    answer = await gql(
+        getattr(scene, who), "query($p: ID) { earnRules(partnerId: $p) { baseRate } }", p=str(scene.shop_a)
+    )
+    rules = answer["data"]["earnRules"]
+    return "null" if rules is None else rules["baseRate"]
+
+
+async def _withdrawn_rewards(gql, scene, who, whose):
+    """How many of shop A's rewards the caller lists, one of them withdrawn."""
+    for active in (True, False):
+        created = await gql(
+            scene.manager_a,
+            """mutation($a: Boolean!) { createReward(input: {name: "Cake", kind: FREE_PRODUCT, validDays: 9,
+                 pointsCost: 10, active: $a}) { errors { code } } }""",
+            a=active,
+        )
+        assert created["data"]["createReward"]["errors"] == []
+    answer = await gql(getattr(scene, who), "query($p: ID) { rewards(partnerId: $p) { id } }", p=str(scene.shop_a))
+    return len(answer["data"]["rewards"])
+
+
+async def _inactive_charities(gql, scene, who, whose):
+    """How many charities the caller lists, one of two withdrawn."""
+    for active in (True, False):
+        created = await gql(
+            scene.operator, 'mutation { createCharity(input: {name: "Food bank"}) { charity { id } errors { code } } }'
+        )
+        changed = await gql(
+            scene.operator,
+            """mutation($id: ID!, $a: Boolean!) { updateCharity(id: $id, input: {name: "Food bank", active: $a})
+                 { errors { code } } }""",
+            id=created["data"]["createCharity"]["charity"]["id"],
+            a=active,
+        )
+        assert changed["data"]["updateCharity"]["errors"] == []
+    answer = await gql(getattr(scene, who), "{ charities { id } }")
+    return len(answer["data"]["charities"])
+
+
+async def _update_reward(gql, scene, who, whose):
+    created = await gql(
+        scene.manager_a,
+        'mutation { createReward(input: {name: "Cake", kind: FREE_PRODUCT, validDays: 9}) { reward { id } } }',
+    )
+    answer = await gql(
+        getattr(scene, who),
+        """mutation($id: ID!) { updateReward(id: $id, input: {name: "Pie", kind: FREE_PRODUCT, validDays: 9})
+             { errors { code } } }""",
+        id=created["data"]["createReward"]["reward"]["id"],
+    )
+    return _outcome(answer["data"]["updateReward"])
+
+
+async def _settled_day(gql, scene) -> str:
+    """The business day of the scene's purchases, settled (provisionally) by the operator."""
+    answer = await gql(scene.operator, "query($id: ID!) { transaction(id: $id) { businessDate } }", id=scene.earn_a)
+    day = answer["data"]["transaction"]["businessDate"]
+    ran = await gql(
+        scene.operator, "mutation($d: Date!) { runSettlement(businessDate: $d) { errors { code } } }", d=day
+    )
+    assert ran["data"]["runSettlement"]["errors"] == []
+    return day
+
+
+async def _settlement_lines(gql, scene, who, whose):
+    """Which parties' lines of the day's run the caller sees."""
+    day = await _settled_day(gql, scene)
+    answer = await gql(
+        getattr(scene, who),
+        "query($d: Date!) { settlementRun(businessDate: $d) { lines { partner { name } } } }",
+        d=day,
+    )
+    run = answer["data"]["settlementRun"]
+    if run is None:
+        return "null"
+    return "+".join(sorted(line["partner"]["name"] if line["partner"] else "coalition" for line in run["lines"]))
+
+
+async def _statement(gql, scene, who, whose):
+    day = await _settled_day(gql, scene)
+    pid = scene.shop_a if whose == "A" else scene.shop_b
+    answer = await gql(
+        getattr(scene, who),
+        "query($d: Date!, $p: ID) { settlementRun(businessDate: $d) { statement(format: CSV, partnerId: $p) { url } } }",
+        d=day,
+        p=str(pid),
+    )
+    run = answer["data"]["settlementRun"]
+    return "null" if run is None or run["statement"] is None else "seen"
+
+
+async def _payout_period(gql, scene, who, whose):
+    answer = await gql(getattr(scene, who), '{ payoutPeriod(start: "2026-01-01", end: "2026-01-31") { approvedDays } }')
+    return "seen" if answer["data"]["payoutPeriod"] else "null"
+
+
 OPERATIONS = {
     "transaction": _read_transaction,
     "member": _read_member,
@@ -175,6 +286,15 @@ OPERATIONS = {
     "createInvite": _create_invite,
     "auditLog": _audit_log,
     "donatePoints": _donate,
+    "outstandingPoints": _outstanding_points,
+    "referralCode of A": _referral_code,
+    "earnRules of A": _read_earn_rules,
+    "rewards of A": _withdrawn_rewards,
+    "charities": _inactive_charities,
+    "updateReward of A": _update_reward,
+    "settlement lines": _settlement_lines,
+    "statement": _statement,
+    "payoutPeriod": _payout_period,
 }
 
 # (operation, whose data) -> outcome for each credential, in CREDENTIALS order.
@@ -202,6 +322,18 @@ TABLE = {
     ("createInvite", "all"): ["ok", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN"],
     ("auditLog", "all"): ["seen", "null", "null", "null", "null", "null"],
     ("donatePoints", "own"): ["FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "NOT_FOUND", "NOT_FOUND"],
+    ("outstandingPoints", "A"): ["seen", "seen", "seen", "null", "null", "null"],
+    ("outstandingPoints", "B"): ["seen", "null", "null", "seen", "null", "null"],
+    ("referralCode of A", "A"): ["seen", "null", "null", "null", "seen", "null"],
+    # A partner key reads its own shop's rules whichever shop it names (A: rate 1, B: rate 2).
+    ("earnRules of A", "A"): ["1", "1", "1", "2", "null", "null"],
+    ("rewards of A", "A"): [2, 2, 2, 0, 1, 1],
+    ("charities", "all"): [2, 1, 1, 1, 1, 1],
+    ("updateReward of A", "A"): ["ok", "ok", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN"],
+    ("settlement lines", "all"): ["A+B", "A", "A", "B", "null", "null"],
+    ("statement", "A"): ["seen", "seen", "seen", "null", "null", "null"],
+    ("statement", "B"): ["seen", "null", "null", "seen", "null", "null"],
+    ("payoutPeriod", "all"): ["seen", "null", "null", "null", "null", "null"],
 }
 
 CASES = [

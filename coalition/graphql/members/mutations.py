@@ -21,7 +21,7 @@ class MemberMutations:
         principal = require_partner_or_operator(info.context, "enrol members")
         if input.referral_code is not None and len(input.referral_code) > 64:
             raise DomainError(ErrorCode.VALIDATION, "referralCode is too long", ("referralCode",))
-        async with info.context.services.sessions.begin() as session:
+        async with info.context.unit_of_work() as session:
             member = await members.enrol(
                 session,
                 coalition_id=principal.coalition_id,

@@ -25,7 +25,7 @@ class PartnerMutations:
     @refusals_as(PartnerPayload)
     async def create_partner(self, info: Info[Context, None], input: CreatePartnerInput) -> PartnerPayload:
         principal = require_operator(info.context, "create partners")
-        async with info.context.services.sessions.begin() as session:
+        async with info.context.unit_of_work() as session:
             partner, api_key = await partners.create_partner(
                 session, principal, name=input.name, earn_rate_per_unit=input.earn_rate_per_unit,
                 iban=input.iban,
@@ -36,7 +36,7 @@ class PartnerMutations:
     @refusals_as(PartnerPayload)
     async def activate_partner(self, info: Info[Context, None], id: strawberry.ID) -> PartnerPayload:
         principal = require_operator(info.context, "activate partners")
-        async with info.context.services.sessions.begin() as session:
+        async with info.context.unit_of_work() as session:
             partner = await partners.set_status(session, principal, parse_id(id), "ACTIVE")
         return PartnerPayload(partner=Partner.of(partner))
 
@@ -44,7 +44,7 @@ class PartnerMutations:
     @refusals_as(PartnerPayload)
     async def suspend_partner(self, info: Info[Context, None], id: strawberry.ID, reason: str) -> PartnerPayload:
         principal = require_operator(info.context, "suspend partners")
-        async with info.context.services.sessions.begin() as session:
+        async with info.context.unit_of_work() as session:
             partner = await partners.set_status(session, principal, parse_id(id), "SUSPENDED", reason)
         return PartnerPayload(partner=Partner.of(partner))
 
@@ -58,7 +58,7 @@ class PartnerMutations:
         label: str | None = None,
     ) -> ApiKeyPayload:
         target = managed_partner(info.context, "create API keys", partner_id)
-        async with info.context.services.sessions.begin() as session:
+        async with info.context.unit_of_work() as session:
             credential_id, key = await partners.issue_api_key(
                 session, info.context.principal, target, Role(role.value), label
             )
@@ -69,7 +69,7 @@ class PartnerMutations:
     async def revoke_credential(self, info: Info[Context, None], id: strawberry.ID) -> RevokePayload:
         principal = require_operator(info.context, "revoke credentials")
         credential_id = parse_id(id)
-        async with info.context.services.sessions.begin() as session:
+        async with info.context.unit_of_work() as session:
             if not await auth.revoke(session, principal, credential_id):
                 raise DomainError(ErrorCode.NOT_FOUND, "no such active credential", ("id",))
         info.context.services.authenticator.forget_all()

@@ -129,7 +129,7 @@ class ProgrammeMutations:
         self, info: Info[Context, None], iban: str | None, partner_id: strawberry.ID | None = None
     ) -> PayoutAccountPayload:
         target = managed_partner(info.context, "change the payout account", partner_id)
-        async with info.context.services.sessions.begin() as session:
+        async with info.context.unit_of_work() as session:
             saved = await lifecycle.set_payout_account(session, info.context.principal, target, iban)
         return PayoutAccountPayload(iban=saved)
 
@@ -139,7 +139,7 @@ class ProgrammeMutations:
         self, info: Info[Context, None], input: EarnRulesInput, partner_id: strawberry.ID | None = None
     ) -> EarnRulesPayload:
         target = managed_partner(info.context, "change earn rules", partner_id)
-        async with info.context.services.sessions.begin() as session:
+        async with info.context.unit_of_work() as session:
             saved = await partner_programme.set_earn_rules(session, info.context.principal, target, _earn_rules(input))
         await _rules_changed(info.context)
         return EarnRulesPayload(rules=EarnRules.of(saved))
@@ -148,7 +148,7 @@ class ProgrammeMutations:
     @refusals_as(CoalitionRulesPayload)
     async def set_coalition_rules(self, info: Info[Context, None], input: CoalitionRulesInput) -> CoalitionRulesPayload:
         principal = require_operator(info.context, "change the coalition's rules")
-        async with info.context.services.sessions.begin() as session:
+        async with info.context.unit_of_work() as session:
             current = await programme.current_rules(session, principal.coalition_id)
             saved = await partner_programme.save_coalition_rules(session, principal, _merge_rules(current, input))
         await _rules_changed(info.context)
@@ -173,7 +173,7 @@ class ProgrammeMutations:
             tiers=tuple(input.tiers),
             min_spend=input.min_spend,
         )
-        async with info.context.services.sessions.begin() as session:
+        async with info.context.unit_of_work() as session:
             saved = await partner_programme.create_campaign(session, principal, campaign)
         await _rules_changed(info.context)
         return CampaignPayload(campaign=Campaign.of(saved))
@@ -182,7 +182,7 @@ class ProgrammeMutations:
     @refusals_as(CampaignPayload)
     async def end_campaign(self, info: Info[Context, None], id: strawberry.ID) -> CampaignPayload:
         principal = require_manager_or_operator(info.context, "end campaigns")
-        async with info.context.services.sessions.begin() as session:
+        async with info.context.unit_of_work() as session:
             ended = await partner_programme.end_campaign(session, principal, parse_id(id))
         await _rules_changed(info.context)
         return CampaignPayload(campaign=Campaign.of(ended))
@@ -202,7 +202,7 @@ class ProgrammeMutations:
             starts_at=input.starts_at,
             ends_at=input.ends_at,
         )
-        async with info.context.services.sessions.begin() as session:
+        async with info.context.unit_of_work() as session:
             saved = await partner_programme.create_challenge(session, principal, challenge)
         await _rules_changed(info.context)
         return ChallengePayload(challenge=Challenge.of(saved))
@@ -211,7 +211,7 @@ class ProgrammeMutations:
     @refusals_as(DonePayload)
     async def end_challenge(self, info: Info[Context, None], id: strawberry.ID) -> DonePayload:
         principal = require_operator(info.context, "end challenges")
-        async with info.context.services.sessions.begin() as session:
+        async with info.context.unit_of_work() as session:
             await partner_programme.end_challenge(session, principal, parse_id(id))
         await _rules_changed(info.context)
         return DonePayload(done=True)
@@ -230,7 +230,7 @@ class ProgrammeMutations:
             categories=tuple(input.categories),
             min_spend=input.min_spend,
         )
-        async with info.context.services.sessions.begin() as session:
+        async with info.context.unit_of_work() as session:
             saved = await partner_programme.create_stamp_card(session, info.context.principal, target, card)
         await _rules_changed(info.context)
         return StampCardPayload(stamp_card=StampCard.of(saved))
@@ -241,7 +241,7 @@ class ProgrammeMutations:
         self, info: Info[Context, None], id: strawberry.ID, partner_id: strawberry.ID | None = None
     ) -> DonePayload:
         target = managed_partner(info.context, "retire stamp cards", partner_id)
-        async with info.context.services.sessions.begin() as session:
+        async with info.context.unit_of_work() as session:
             await partner_programme.retire_stamp_card(session, info.context.principal, target, parse_id(id))
         await _rules_changed(info.context)
         return DonePayload(done=True)
@@ -252,7 +252,7 @@ class ProgrammeMutations:
         self, info: Info[Context, None], input: RewardInput, partner_id: strawberry.ID | None = None
     ) -> RewardPayload:
         target = managed_partner(info.context, "manage rewards", partner_id)
-        async with info.context.services.sessions.begin() as session:
+        async with info.context.unit_of_work() as session:
             reward = await partner_rewards.create_reward(session, info.context.principal, target, _reward_spec(input))
         return RewardPayload(reward=Reward.of(reward))
 
@@ -260,7 +260,7 @@ class ProgrammeMutations:
     @refusals_as(RewardPayload)
     async def update_reward(self, info: Info[Context, None], id: strawberry.ID, input: RewardInput) -> RewardPayload:
         principal = require_manager_or_operator(info.context, "manage rewards")
-        async with info.context.services.sessions.begin() as session:
+        async with info.context.unit_of_work() as session:
             reward = await partner_rewards.update_reward(session, principal, parse_id(id), _reward_spec(input))
         return RewardPayload(reward=Reward.of(reward))
 
@@ -268,7 +268,7 @@ class ProgrammeMutations:
     @refusals_as(CharityPayload)
     async def create_charity(self, info: Info[Context, None], input: CharityInput) -> CharityPayload:
         principal = require_operator(info.context, "list charities")
-        async with info.context.services.sessions.begin() as session:
+        async with info.context.unit_of_work() as session:
             charity = await programme.create_charity(session, principal, input.name, input.description)
         return CharityPayload(charity=Charity.of(charity))
 
@@ -276,7 +276,7 @@ class ProgrammeMutations:
     @refusals_as(CharityPayload)
     async def update_charity(self, info: Info[Context, None], id: strawberry.ID, input: CharityInput) -> CharityPayload:
         principal = require_operator(info.context, "change charities")
-        async with info.context.services.sessions.begin() as session:
+        async with info.context.unit_of_work() as session:
             charity = await programme.update_charity(
                 session, principal, parse_id(id), name=input.name, description=input.description, active=input.active
             )
@@ -286,7 +286,7 @@ class ProgrammeMutations:
     @refusals_as(InvitePayload)
     async def create_invite(self, info: Info[Context, None], input: InviteInput) -> InvitePayload:
         principal = require_operator(info.context, "create invites")
-        async with info.context.services.sessions.begin() as session:
+        async with info.context.unit_of_work() as session:
             code = await programme.create_invite(
                 session, principal, max_uses=input.max_uses, expires_at=input.expires_at, label=input.label
             )
@@ -297,7 +297,7 @@ class ProgrammeMutations:
     async def buy_reward(self, info: Info[Context, None], input: BuyRewardInput) -> BuyRewardPayload:
         principal = require_member(info.context, "buy rewards")
         assert principal.member_id is not None
-        async with info.context.services.sessions.begin() as session:
+        async with info.context.unit_of_work() as session:
             member = (await member_reads.members_by_id(session, [principal.member_id]))[principal.member_id]
             posting, coupon = await partner_rewards.buy_reward(
                 session, member, parse_id(input.reward_id, "rewardId"), input.idempotency_key
@@ -309,7 +309,7 @@ class ProgrammeMutations:
     @refusals_as(CouponPayload)
     async def use_coupon(self, info: Info[Context, None], input: UseCouponInput) -> CouponPayload:
         principal = require_partner(info.context, "burn coupons")
-        async with info.context.services.sessions.begin() as session:
+        async with info.context.unit_of_work() as session:
             coupon, reward = await partner_rewards.use_coupon(session, principal, input.code, input.receipt_ref)
         return CouponPayload(coupon=Coupon.of(coupon), reward=Reward.of(reward))
 
@@ -358,6 +358,6 @@ class ProgrammeMutations:
         assert principal.member_id is not None
         if len(code) > 32:
             raise validation("referralCode is too long", "referralCode")
-        async with info.context.services.sessions.begin() as session:
+        async with info.context.unit_of_work() as session:
             await member_service.apply_referral_code(session, principal.coalition_id, principal.member_id, code)
         return DonePayload(done=True)

@@ -31,7 +31,7 @@ class SettlementMutations:
     @refusals_as(SettlementPayload)
     async def run_settlement(self, info: Info[Context, None], business_date: date) -> SettlementPayload:
         principal = require_operator(info.context, "run settlements")
-        async with info.context.services.sessions.begin() as session:
+        async with info.context.unit_of_work() as session:
             run = await settlement.run_day(session, principal.coalition_id, business_date)
         return SettlementPayload(run=SettlementRun.of(run))
 
@@ -39,7 +39,7 @@ class SettlementMutations:
     @refusals_as(SettlementPayload)
     async def approve_settlement(self, info: Info[Context, None], business_date: date) -> SettlementPayload:
         principal = require_operator(info.context, "approve settlements")
-        async with info.context.services.sessions.begin() as session:
+        async with info.context.unit_of_work() as session:
             run = await settlement.approve(session, principal, business_date)
         return SettlementPayload(run=SettlementRun.of(run))
 
@@ -47,7 +47,7 @@ class SettlementMutations:
     @refusals_as(SettlementPayload)
     async def mark_settlement_paid(self, info: Info[Context, None], business_date: date) -> SettlementPayload:
         principal = require_operator(info.context, "mark settlements paid")
-        async with info.context.services.sessions.begin() as session:
+        async with info.context.unit_of_work() as session:
             run = await settlement.mark_paid(session, principal, business_date)
         return SettlementPayload(run=SettlementRun.of(run))
 
@@ -61,7 +61,7 @@ class SettlementMutations:
             input.funding_model, input.issuance_price, input.redemption_value, input.breakage_percent,
             input.payer_name, input.payer_iban, input.payer_bic, input.exit_model,
         )  # fmt: skip
-        async with info.context.services.sessions.begin() as session:
+        async with info.context.unit_of_work() as session:
             await settlement.set_policy(session, principal, spec)
         return SettlementPolicyPayload(
             policy=SettlementPolicy(
@@ -82,7 +82,7 @@ class SettlementMutations:
         self, info: Info[Context, None], id: strawberry.ID, reason: str
     ) -> TerminatePartnerPayload:
         principal = require_operator(info.context, "terminate partners")
-        async with info.context.services.sessions.begin() as session:
+        async with info.context.unit_of_work() as session:
             done = await settlement.terminate_partner(session, principal, parse_id(id), reason)
         services = info.context.services
         services.authenticator.forget_all()
@@ -97,7 +97,7 @@ class SettlementMutations:
     @refusals_as(ContractPayload)
     async def set_partner_contract(self, info: Info[Context, None], input: PartnerContractInput) -> ContractPayload:
         principal = require_operator(info.context, "set contracts")
-        async with info.context.services.sessions.begin() as session:
+        async with info.context.unit_of_work() as session:
             await settlement.set_contract(
                 session, principal, parse_id(input.partner_id, "partnerId"),
                 fee_per_point_issued=input.fee_per_point_issued,
