@@ -9,7 +9,6 @@ from coalition.graphql.context import Context
 from coalition.graphql.members.inputs import EnrollMemberInput
 from coalition.graphql.members.types import Member, MemberPayload
 from coalition.graphql.permissions import refusals_as, require_partner_or_operator
-from coalition.platform.errors import DomainError, ErrorCode
 from coalition.platform.members import service as members
 
 
@@ -19,8 +18,6 @@ class MemberMutations:
     @refusals_as(MemberPayload)
     async def enroll_member(self, info: Info[Context, None], input: EnrollMemberInput) -> MemberPayload:
         principal = require_partner_or_operator(info.context, "enrol members")
-        if input.referral_code is not None and len(input.referral_code) > 64:
-            raise DomainError(ErrorCode.VALIDATION, "referralCode is too long", ("referralCode",))
         async with info.context.unit_of_work() as session:
             member = await members.enrol(
                 session,

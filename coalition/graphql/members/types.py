@@ -16,8 +16,7 @@ from coalition.graphql.ledger.types import Wallet
 from coalition.graphql.partners.types import Coupon, CouponStatus, StampCard, StampProgress
 from coalition.graphql.programme.types import MemberTier
 from coalition.platform.members.reads import MemberRecord
-from coalition.platform.money import to_major
-from coalition.platform.programme.rules import TierBasis, standing
+from coalition.platform.programme.standing import member_standing
 
 
 @strawberry.type
@@ -47,22 +46,10 @@ class Member(Node):
     async def tier(self, info: Info[Context, None]) -> MemberTier | None:
         policy = (await info.context.services.coalition_rules.get(self.record.coalition_id)).tiers
         if not policy.tiers:
-            return None
+            return None  # no tiers to stand in: spare the activity query
         activity = await info.context.activities.load(self.record.id)
-        by_points = policy.basis is TierBasis.POINTS
-        qualifying = 0 if activity is None else activity.points if by_points else activity.spend_minor
-        now = standing(policy, activity.tier_code if activity else None, qualifying)
-        currency = (await info.context.coalition()).currency
-        return MemberTier(
-            code=now.tier.code if now.tier else None,
-            name=now.tier.name if now.tier else None,
-            benefits=list(now.tier.benefits) if now.tier else [],
-            progress=now.progress,
-            points_to_next=now.to_next if by_points and now.next_tier else (0 if by_points else None),
-            spend_to_next=None if by_points else to_major(now.to_next, currency),
-            next_tier=now.next_tier.name if now.next_tier else None,
-            qualifying=qualifying,
-        )
+        standing = member_standing(policy, activity, (await info.context.coalition()).currency)
+        return MemberTier.of(standing) if standing else None
 
     @strawberry.field(description="Stamp cards the member has stamps on (a partner sees its own).")
     async def stamp_cards(self, info: Info[Context, None]) -> list[StampProgress]:

@@ -6,7 +6,6 @@ rewards, donate, transfer and name who referred them; tills burn coupons."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import replace
 
 import strawberry
 from strawberry.types import Info
@@ -59,20 +58,11 @@ from coalition.partners import lifecycle
 from coalition.partners import programme as partner_programme
 from coalition.partners import rewards as partner_rewards
 from coalition.partners.earning import model as partner_rules
-from coalition.platform.errors import DomainError, ErrorCode, validation
 from coalition.platform.members import reads as member_reads
 from coalition.platform.members import service as member_service
+from coalition.platform.programme import giving
 from coalition.platform.programme import rules as coalition_rules
 from coalition.platform.programme import service as programme
-from coalition.platform.programme.rules import donation_match
-from coalition.platform.runtime.broadcasts import RULES_CHANGED, announce
-
-
-async def _rules_changed(context: Context) -> None:
-    """After the change commits: this process forgets at once, others through Redis."""
-    context.services.till_setups.forget_all()
-    context.services.coalition_rules.forget_all()
-    await announce(context.services.redis, RULES_CHANGED)
 
 
 def _earn_rules(data: EarnRulesInput) -> partner_rules.EarnRules:
@@ -84,30 +74,34 @@ def _earn_rules(data: EarnRulesInput) -> partner_rules.EarnRules:
     )
 
 
-def _merge_rules(current: coalition_rules.CoalitionRules, data: CoalitionRulesInput) -> coalition_rules.CoalitionRules:
-    rules = current
-    if data.limits is not None:
-        rules = replace(rules, limits=coalition_rules.Limits(**vars(data.limits)))
-    if data.bonuses is not None:
-        rules = replace(rules, bonuses=coalition_rules.Bonuses(**vars(data.bonuses)))
-    if data.tiers is not None:
-        policy = data.tiers
-        tiers = tuple(
-            coalition_rules.Tier(t.code, t.name, t.threshold, t.multiplier, tuple(t.benefits)) for t in policy.tiers
-        )
-        rules = replace(
-            rules,
-            tiers=coalition_rules.TierPolicy(policy.basis, policy.window_days, policy.retention_days, tiers),
-        )
-    if data.enrolment_mode is not None:
-        rules = replace(rules, enrolment=data.enrolment_mode)
-    if data.transfers is not None:
-        rules = replace(rules, transfers=coalition_rules.Transfers(**vars(data.transfers)))
-    if data.donation_matching is not None:
-        rules = replace(rules, donation_matching=coalition_rules.DonationMatching(**vars(data.donation_matching)))
-    if data.language is not None:
-        rules = replace(rules, language=data.language)
-    return rules
+def _rules_changes(data: CoalitionRulesInput) -> coalition_rules.CoalitionRulesChanges:
+    """The sections the input names; the service merges them into the current rules."""
+    tiers = data.tiers
+    return coalition_rules.CoalitionRulesChanges(
+        limits=coalition_rules.Limits(**vars(data.limits)) if data.limits is not None else None,
+        bonuses=coalition_rules.Bonuses(**vars(data.bonuses)) if data.bonuses is not None else None,
+        tiers=(
+            coalition_rules.TierPolicy(
+                tiers.basis,
+                tiers.window_days,
+                tiers.retention_days,
+                tuple(
+                    coalition_rules.Tier(t.code, t.name, t.threshold, t.multiplier, tuple(t.benefits))
+                    for t in tiers.tiers
+                ),
+            )
+            if tiers is not None
+            else None
+        ),
+        enrolment=data.enrolment_mode,
+        transfers=coalition_rules.Transfers(**vars(data.transfers)) if data.transfers is not None else None,
+        donation_matching=(
+            coalition_rules.DonationMatching(**vars(data.donation_matching))
+            if data.donation_matching is not None
+            else None
+        ),
+        language=data.language,
+    )
 
 
 def _reward_spec(data: RewardInput) -> partner_rewards.RewardSpec:
@@ -141,7 +135,6 @@ class ProgrammeMutations:
         target = managed_partner(info.context, "change earn rules", partner_id)
         async with info.context.unit_of_work() as session:
             saved = await partner_programme.set_earn_rules(session, info.context.principal, target, _earn_rules(input))
-        await _rules_changed(info.context)
         return EarnRulesPayload(rules=EarnRules.of(saved))
 
     @strawberry.mutation(description="Operator: the coalition-wide rules (sections left out are kept).")
@@ -149,9 +142,7 @@ class ProgrammeMutations:
     async def set_coalition_rules(self, info: Info[Context, None], input: CoalitionRulesInput) -> CoalitionRulesPayload:
         principal = require_operator(info.context, "change the coalition's rules")
         async with info.context.unit_of_work() as session:
-            current = await programme.current_rules(session, principal.coalition_id)
-            saved = await partner_programme.save_coalition_rules(session, principal, _merge_rules(current, input))
-        await _rules_changed(info.context)
+            saved = await partner_programme.save_coalition_rules(session, principal, _rules_changes(input))
         return CoalitionRulesPayload(rules=CoalitionRules.of(saved))
 
     @strawberry.mutation(description="MANAGER (own shop) or operator (any shop, or coalition-wide): a campaign.")
@@ -175,7 +166,6 @@ class ProgrammeMutations:
         )
         async with info.context.unit_of_work() as session:
             saved = await partner_programme.create_campaign(session, principal, campaign)
-        await _rules_changed(info.context)
         return CampaignPayload(campaign=Campaign.of(saved))
 
     @strawberry.mutation(description="MANAGER (own campaigns) or operator: end a campaign now.")
@@ -184,7 +174,6 @@ class ProgrammeMutations:
         principal = require_manager_or_operator(info.context, "end campaigns")
         async with info.context.unit_of_work() as session:
             ended = await partner_programme.end_campaign(session, principal, parse_id(id))
-        await _rules_changed(info.context)
         return CampaignPayload(campaign=Campaign.of(ended))
 
     @strawberry.mutation(description="Operator: a cross-shop challenge.")
@@ -204,7 +193,6 @@ class ProgrammeMutations:
         )
         async with info.context.unit_of_work() as session:
             saved = await partner_programme.create_challenge(session, principal, challenge)
-        await _rules_changed(info.context)
         return ChallengePayload(challenge=Challenge.of(saved))
 
     @strawberry.mutation(description="Operator: end a challenge now.")
@@ -213,7 +201,6 @@ class ProgrammeMutations:
         principal = require_operator(info.context, "end challenges")
         async with info.context.unit_of_work() as session:
             await partner_programme.end_challenge(session, principal, parse_id(id))
-        await _rules_changed(info.context)
         return DonePayload(done=True)
 
     @strawberry.mutation(description="MANAGER (own shop) or operator: a stamp card.")
@@ -232,7 +219,6 @@ class ProgrammeMutations:
         )
         async with info.context.unit_of_work() as session:
             saved = await partner_programme.create_stamp_card(session, info.context.principal, target, card)
-        await _rules_changed(info.context)
         return StampCardPayload(stamp_card=StampCard.of(saved))
 
     @strawberry.mutation(description="MANAGER (own shop) or operator: stop giving stamps on a card.")
@@ -243,7 +229,6 @@ class ProgrammeMutations:
         target = managed_partner(info.context, "retire stamp cards", partner_id)
         async with info.context.unit_of_work() as session:
             await partner_programme.retire_stamp_card(session, info.context.principal, target, parse_id(id))
-        await _rules_changed(info.context)
         return DonePayload(done=True)
 
     @strawberry.mutation(description="MANAGER (own shop) or operator: a reward in the catalogue.")
@@ -318,13 +303,14 @@ class ProgrammeMutations:
     async def donate_points(self, info: Info[Context, None], input: DonatePointsInput) -> PostingPayload:
         principal = require_member(info.context, "donate points")
         assert principal.member_id is not None
-        rules = await info.context.services.coalition_rules.get(principal.coalition_id)
-        posting = await info.context.services.ledger.donate(
+        services = info.context.services
+        posting = await giving.donate_points(
+            services.ledger,
+            await services.coalition_rules.get(principal.coalition_id),
             principal.member_id,
             idempotency_key=input.idempotency_key,
             charity_id=parse_id(input.charity_id, "charityId"),
             points=input.points,
-            match=donation_match(rules.donation_matching, max(input.points, 0)),
         )
         return PostingPayload.of(posting, (await info.context.coalition()).currency)
 
@@ -333,21 +319,14 @@ class ProgrammeMutations:
     async def transfer_points(self, info: Info[Context, None], input: TransferPointsInput) -> PostingPayload:
         principal = require_member(info.context, "transfer points")
         assert principal.member_id is not None
-        transfers = (await info.context.services.coalition_rules.get(principal.coalition_id)).transfers
-        if not transfers.enabled:
-            raise DomainError(ErrorCode.FORBIDDEN, "this coalition does not allow transfers between members")
-        if input.points > transfers.max_points_per_transfer:
-            raise DomainError(
-                ErrorCode.LIMIT_EXCEEDED,
-                f"at most {transfers.max_points_per_transfer} points per transfer",
-                ("points",),
-            )
-        posting = await info.context.services.ledger.transfer(
+        services = info.context.services
+        posting = await giving.transfer_points(
+            services.ledger,
+            await services.coalition_rules.get(principal.coalition_id),
             principal.member_id,
             idempotency_key=input.idempotency_key,
             to_card=input.to_card_number,
             points=input.points,
-            max_per_day=transfers.max_points_per_day,
         )
         return PostingPayload.of(posting, (await info.context.coalition()).currency)
 
@@ -356,8 +335,6 @@ class ProgrammeMutations:
     async def apply_referral_code(self, info: Info[Context, None], code: str) -> DonePayload:
         principal = require_member(info.context, "apply referral codes")
         assert principal.member_id is not None
-        if len(code) > 32:
-            raise validation("referralCode is too long", "referralCode")
         async with info.context.unit_of_work() as session:
             await member_service.apply_referral_code(session, principal.coalition_id, principal.member_id, code)
         return DonePayload(done=True)

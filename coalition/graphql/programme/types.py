@@ -19,6 +19,7 @@ from coalition.graphql.partners.types import Coupon
 from coalition.platform.audit.reads import AuditEntry as AuditRecord
 from coalition.platform.programme import rules as coalition_rules
 from coalition.platform.programme.reads import CharityRecord
+from coalition.platform.programme.standing import TierStanding
 
 TierBasis = strawberry.enum(coalition_rules.TierBasis, name="TierBasis")
 
@@ -60,6 +61,19 @@ class MemberTier:
     spend_to_next: Decimal | None = strawberry.field(description="When tiers go by spend: money still to spend.")
     next_tier: str | None
     qualifying: int = strawberry.field(description="The member's points (or minor units spent) in the window.")
+
+    @classmethod
+    def of(cls, standing: TierStanding) -> MemberTier:
+        return cls(
+            code=standing.code,
+            name=standing.name,
+            benefits=list(standing.benefits),
+            progress=standing.progress,
+            points_to_next=standing.points_to_next,
+            spend_to_next=standing.spend_to_next,
+            next_tier=standing.next_tier,
+            qualifying=standing.qualifying,
+        )
 
 
 @strawberry.type

@@ -21,7 +21,6 @@ from coalition.graphql.settlement.types import (
     SettlementRun,
     TerminatePartnerPayload,
 )
-from coalition.platform.runtime.broadcasts import CREDENTIALS_REVOKED, RULES_CHANGED, announce
 from coalition.settlement import service as settlement
 
 
@@ -84,10 +83,6 @@ class SettlementMutations:
         principal = require_operator(info.context, "terminate partners")
         async with info.context.unit_of_work() as session:
             done = await settlement.terminate_partner(session, principal, parse_id(id), reason)
-        services = info.context.services
-        services.authenticator.forget_all()
-        await announce(services.redis, CREDENTIALS_REVOKED)
-        await announce(services.redis, RULES_CHANGED)
         return TerminatePartnerPayload(
             partner=Partner.of(done.partner), settled_on=done.business_date, exit_model=done.model,
             members_notified=done.members_told,
