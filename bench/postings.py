@@ -57,7 +57,7 @@ from coalition.platform.coalitions.service import create_coalition
 from coalition.platform.errors import DomainError
 from coalition.platform.ledger.repository import PostingGateway
 from coalition.platform.ledger.service import LedgerService
-from coalition.platform.programme.rules import Bonuses, CoalitionRules, Limits, Tier, TierPolicy
+from coalition.platform.programme.rules import Bonuses, CoalitionRulesChanges, Limits, Tier, TierPolicy
 from coalition.platform.runtime import migrate
 from coalition.platform.runtime.database import create_engine, create_sessionmaker
 from coalition.platform.runtime.embedded import resolved
@@ -129,7 +129,7 @@ async def configure_programme(url: str, coalition_id: uuid.UUID, shop_ids: list[
         await partner_programme.save_coalition_rules(
             session,
             operator,
-            CoalitionRules(
+            CoalitionRulesChanges(
                 limits=Limits(max_earn_rate=Decimal(10), max_points_per_member_per_day=100_000),
                 bonuses=Bonuses(birthday=100, referrer=200, referee=100, referral_min_purchase=Decimal(10)),
                 tiers=TierPolicy(

@@ -38,7 +38,7 @@ from coalition.platform.members import service as members
 from coalition.platform.programme import service as programme
 from coalition.platform.programme.rules import (
     Bonuses,
-    CoalitionRules,
+    CoalitionRulesChanges,
     DonationMatching,
     Limits,
     Tier,
@@ -125,7 +125,7 @@ async def _programme(session: AsyncSession, operator: Principal, shop_ids: list[
     await partner_programme.save_coalition_rules(
         session,
         operator,
-        CoalitionRules(
+        CoalitionRulesChanges(
             limits=Limits(min_earn_rate=Decimal("0.5"), max_earn_rate=Decimal(6), max_points_per_member_per_day=5000),
             bonuses=Bonuses(signup=50, birthday=100, referrer=200, referee=100, referral_min_purchase=Decimal(10)),
             tiers=TierPolicy(

@@ -485,7 +485,9 @@ class ProgrammeMutations:
         principal = require_operator(info.context, "change the coalition's rules")
         async with info.context.services.sessions.begin() as session:
             current = await programme.current_rules(session, principal.coalition_id)
-            saved = await partner_programme.save_coalition_rules(session, principal, _merge_rules(current, input))
+            saved = await partner_programme.save_coalition_rules(
+                session, principal, coalition_rules.CoalitionRulesChanges.replacing(_merge_rules(current, input))
+            )
         await _rules_changed(info.context)
         return CoalitionRulesPayload(rules=CoalitionRules.of(saved))
 

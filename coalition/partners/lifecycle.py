@@ -23,7 +23,9 @@ from coalition.platform.coalitions.service import change_partner_status
 from coalition.platform.errors import DomainError, ErrorCode, validation
 from coalition.platform.ledger.service import check_text
 from coalition.platform.programme import service as programme
+from coalition.platform.runtime.broadcasts import RULES_CHANGED
 from coalition.platform.runtime.database import AsyncSession
+from coalition.platform.runtime.unit_of_work import announce_after_commit
 
 
 def check_iban(iban: str | None) -> str | None:
@@ -95,6 +97,9 @@ async def set_status(
     check_text(reason, "reason")
     before, after = await change_partner_status(session, principal.coalition_id, partner_id, status, reason)
     if before != after:
+        # What a shop may do follows its status: no process may keep a
+        # cached view of its programme from before the change.
+        announce_after_commit(session, RULES_CHANGED)
         await record_change(
             session,
             principal,

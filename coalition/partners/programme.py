@@ -21,8 +21,10 @@ from coalition.platform.auth.service import Principal
 from coalition.platform.coalitions import repository as coalitions
 from coalition.platform.errors import DomainError, ErrorCode, validation
 from coalition.platform.programme import service as programme
-from coalition.platform.programme.rules import CoalitionRules, check_coalition_rules
+from coalition.platform.programme.rules import CoalitionRules, CoalitionRulesChanges, check_coalition_rules, merge
+from coalition.platform.runtime.broadcasts import RULES_CHANGED
 from coalition.platform.runtime.database import AsyncSession
+from coalition.platform.runtime.unit_of_work import announce_after_commit
 
 
 async def set_earn_rules(
@@ -36,6 +38,7 @@ async def set_earn_rules(
     before = await repository.earn_rules(session, partner_id, for_update=True)
     assert before is not None
     await repository.save_earn_rules(session, partner_id, rules)
+    announce_after_commit(session, RULES_CHANGED)
     await record_change(
         session,
         principal,
@@ -47,10 +50,14 @@ async def set_earn_rules(
     return rules
 
 
-async def save_coalition_rules(session: AsyncSession, principal: Principal, rules: CoalitionRules) -> CoalitionRules:
-    """The operator's coalition-wide rules. New earn-rate limits must hold for
-    every partner's current rules, or nothing is saved."""
-    check_coalition_rules(rules)
+async def save_coalition_rules(
+    session: AsyncSession, principal: Principal, changes: CoalitionRulesChanges
+) -> CoalitionRules:
+    """The operator's coalition-wide rules: the sections ``changes`` names
+    replace the current ones. New earn-rate limits must hold for every
+    partner's current rules, or nothing is saved."""
+    current = await programme.current_rules(session, principal.coalition_id, for_update=True)
+    rules = check_coalition_rules(merge(current, changes))
     offenders = []
     for partner_id, earn_rules in (await repository.coalition_earn_rules(session, principal.coalition_id)).items():
         try:
@@ -73,6 +80,7 @@ async def save_coalition_rules(session: AsyncSession, principal: Principal, rule
                 ErrorCode.CONFLICT, f"campaign '{existing.name}' is limited to a tier that would no longer exist"
             )
     _, after = await programme.replace_rules(session, principal, rules)
+    announce_after_commit(session, RULES_CHANGED)
     return after
 
 
@@ -94,6 +102,7 @@ async def create_campaign(session: AsyncSession, principal: Principal, campaign:
     if campaign.reward_id is not None:
         await reward_for(session, principal, campaign.reward_id, campaign.partner_id)
     saved = await repository.insert_campaign(session, principal.coalition_id, campaign)
+    announce_after_commit(session, RULES_CHANGED)
     await record_change(session, principal, "campaign.create", saved.id, after=_campaign_snapshot(saved))
     return saved
 
@@ -108,6 +117,7 @@ async def end_campaign(session: AsyncSession, principal: Principal, campaign_id:
     await repository.end_campaign(session, campaign_id, now)
     ended = await repository.campaign(session, campaign_id, principal.coalition_id)
     assert ended is not None
+    announce_after_commit(session, RULES_CHANGED)
     await record_change(
         session,
         principal,
@@ -124,6 +134,7 @@ async def create_challenge(session: AsyncSession, principal: Principal, challeng
     for partner_id in challenge.partner_ids:
         await partner_in_coalition(session, principal, partner_id)
     saved = await repository.insert_challenge(session, principal.coalition_id, challenge)
+    announce_after_commit(session, RULES_CHANGED)
     await record_change(session, principal, "challenge.create", saved.id, after=msgspec.to_builtins(saved))
     return saved
 
@@ -131,6 +142,7 @@ async def create_challenge(session: AsyncSession, principal: Principal, challeng
 async def end_challenge(session: AsyncSession, principal: Principal, challenge_id: uuid.UUID) -> None:
     if not await repository.end_challenge(session, challenge_id, principal.coalition_id, datetime.now(UTC)):
         raise DomainError(ErrorCode.NOT_FOUND, "no such running challenge", ("id",))
+    announce_after_commit(session, RULES_CHANGED)
     await record_change(session, principal, "challenge.end", challenge_id)
 
 
@@ -141,6 +153,7 @@ async def create_stamp_card(
     check_stamp_card(card)
     await reward_for(session, principal, card.reward_id, partner_id)
     saved = await repository.insert_stamp_card(session, partner_id, card)
+    announce_after_commit(session, RULES_CHANGED)
     await record_change(
         session,
         principal,
@@ -157,6 +170,7 @@ async def retire_stamp_card(
     await partner_in_coalition(session, principal, partner_id)
     if not await repository.retire_stamp_card(session, card_id, partner_id):
         raise DomainError(ErrorCode.NOT_FOUND, "no such active stamp card", ("id",))
+    announce_after_commit(session, RULES_CHANGED)
     await record_change(
         session,
         principal,

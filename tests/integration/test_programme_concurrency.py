@@ -16,12 +16,12 @@ from coalition.partners.earning.till import BasketLine, earn_points
 from coalition.partners.tables import challenge_completions, coupons, stamp_progress
 from coalition.platform.errors import DomainError
 from coalition.platform.ledger.verify import verify
-from coalition.platform.programme.rules import CoalitionRules, Limits
+from coalition.platform.programme.rules import CoalitionRules, CoalitionRulesChanges, Limits
 
 
 async def _coalition_rules(town, rules: CoalitionRules) -> None:
     async with town.sessions.begin() as session:
-        await partner_programme.save_coalition_rules(session, town.operator, rules)
+        await partner_programme.save_coalition_rules(session, town.operator, CoalitionRulesChanges.replacing(rules))
 
 
 async def test_the_daily_cap_holds_when_twenty_purchases_race(town) -> None:
