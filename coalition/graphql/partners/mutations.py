@@ -16,7 +16,6 @@ from coalition.partners import lifecycle as partners
 from coalition.platform.auth import service as auth
 from coalition.platform.auth.tokens import PartnerRole as Role
 from coalition.platform.errors import DomainError, ErrorCode
-from coalition.platform.runtime.broadcasts import announce
 
 
 @strawberry.type
@@ -72,6 +71,4 @@ class PartnerMutations:
         async with info.context.unit_of_work() as session:
             if not await auth.revoke(session, principal, credential_id):
                 raise DomainError(ErrorCode.NOT_FOUND, "no such active credential", ("id",))
-        info.context.services.authenticator.forget_all()
-        await announce(info.context.services.redis)
         return RevokePayload(revoked=True)
