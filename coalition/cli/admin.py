@@ -105,7 +105,7 @@ def member_token(slug: str, card: str, as_json: bool) -> None:
         member = await member_by_card(session, coalition, card)
         if member is None:
             raise click.BadParameter(
-                f"no member with card {card!r} (enrol one: `coalition admin enrol-member`)", param_hint="--card"
+                f"no member with card {card!r} (enrol one: `coalition admin enrol-member`)", param_hint=["--card"]
             )
         credential_id, token = await issue(
             session, coalition_id=coalition, kind=CredentialKind.MEMBER, member_id=member.id
@@ -181,5 +181,5 @@ def revoke(slug: str, credential_id: str) -> None:
         return revoked
 
     if not use_case(use):
-        raise click.BadParameter(f"no active credential {credential_id} in {slug!r}", param_hint="--credential")
+        raise click.BadParameter(f"no active credential {credential_id} in {slug!r}", param_hint=["--credential"])
     click.echo("revoked")

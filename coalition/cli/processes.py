@@ -101,7 +101,7 @@ def refuse_a_port_in_use(host: str, port: int) -> None:
     try:
         family, kind, protocol, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
     except socket.gaierror as error:
-        raise click.BadParameter(f"cannot listen on {host!r}: {error.strerror}", param_hint="--host") from None
+        raise click.BadParameter(f"cannot listen on {host!r}: {error.strerror}", param_hint=["--host"]) from None
     with socket.socket(family, kind, protocol) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:

@@ -111,7 +111,7 @@ async def coalition_id(session: AsyncSession, slug: str) -> uuid.UUID:
 
     record = await coalition_by_slug(session, slug)
     if record is None:
-        raise click.BadParameter(f"no coalition {slug!r}", param_hint="--coalition")
+        raise click.BadParameter(f"no coalition {slug!r}", param_hint=["--coalition"])
     return record.id
 
 
@@ -119,18 +119,18 @@ def parse_decimal(value: str, option: str) -> Decimal:
     try:
         return Decimal(value)
     except InvalidOperation as exc:
-        raise click.BadParameter(f"not a number: {value}", param_hint=option) from exc
+        raise click.BadParameter(f"not a number: {value}", param_hint=[option]) from exc
 
 
 def parse_id(value: str, option: str) -> uuid.UUID:
     try:
         return uuid.UUID(value)
     except ValueError as exc:
-        raise click.BadParameter(f"not an id: {value}", param_hint=option) from exc
+        raise click.BadParameter(f"not an id: {value}", param_hint=[option]) from exc
 
 
 def parse_date(value: str, option: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError as exc:
-        raise click.BadParameter(f"not a date (YYYY-MM-DD): {value}", param_hint=option) from exc
+        raise click.BadParameter(f"not a date (YYYY-MM-DD): {value}", param_hint=[option]) from exc

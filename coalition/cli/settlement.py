@@ -40,7 +40,7 @@ def write_output(path: Path, content: bytes) -> None:
     try:
         path.write_bytes(content)
     except OSError as error:
-        raise click.BadParameter(f"cannot write {path}: {error.strerror}", param_hint="--out") from None
+        raise click.BadParameter(f"cannot write {path}: {error.strerror}", param_hint=["--out"]) from None
     click.echo(f"written {path}")
 
 
@@ -56,7 +56,7 @@ def settle(slug: str, first: str, last: str | None) -> None:
     start = parse_date(first, "--date")
     end = parse_date(last, "--through") if last else start
     if end < start:
-        raise click.BadParameter("must not be before --date", param_hint="--through")
+        raise click.BadParameter("must not be before --date", param_hint=["--through"])
     days = [start + timedelta(days=n) for n in range((end - start).days + 1)]
 
     async def work(settings: Settings) -> list[str]:
@@ -110,9 +110,9 @@ def _period(text: str) -> tuple[date, date]:
         start_text, end_text = text.split("..")
         start, end = date.fromisoformat(start_text), date.fromisoformat(end_text)
     except ValueError as exc:
-        raise click.BadParameter("expected START..END dates (YYYY-MM-DD..YYYY-MM-DD)", param_hint="--period") from exc
+        raise click.BadParameter("expected START..END dates (YYYY-MM-DD..YYYY-MM-DD)", param_hint=["--period"]) from exc
     if end < start:
-        raise click.BadParameter("its end is before its start", param_hint="--period")
+        raise click.BadParameter("its end is before its start", param_hint=["--period"])
     return start, end
 
 
