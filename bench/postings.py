@@ -37,8 +37,10 @@ from sqlalchemy import event
 
 from bench.databases import pgbench_init, pgbench_tps
 from bench.databases import recreate as _recreate
-from coalition.partners import service as partners
-from coalition.partners.rules import (
+from coalition.partners import lifecycle
+from coalition.partners import programme as partner_programme
+from coalition.partners import rewards as partner_rewards
+from coalition.partners.earning.model import (
     Campaign,
     CampaignKind,
     CategoryRate,
@@ -49,13 +51,13 @@ from coalition.partners.rules import (
     StampCard,
     Threshold,
 )
-from coalition.partners.service import BasketLine
+from coalition.partners.earning.till import BasketLine, TillSetups, earn_points
 from coalition.platform.auth.service import Principal
 from coalition.platform.coalitions.service import create_coalition
 from coalition.platform.errors import DomainError
 from coalition.platform.ledger.repository import PostingGateway
 from coalition.platform.ledger.service import LedgerService
-from coalition.platform.programme.rules import Bonuses, CoalitionRules, Limits, Tier, TierPolicy
+from coalition.platform.programme.rules import Bonuses, CoalitionRulesChanges, Limits, Tier, TierPolicy
 from coalition.platform.runtime import migrate
 from coalition.platform.runtime.database import create_engine, create_sessionmaker
 from coalition.platform.runtime.embedded import resolved
@@ -71,10 +73,10 @@ async def seed(url: str, members: int, slug: str = "bench") -> tuple[Any, list[u
         operator = Principal.local_operator(coalition.id, via="bench")
         shop_ids = []
         for n in range(10):
-            shop, _ = await partners.create_partner(
+            shop, _ = await lifecycle.create_partner(
                 session, operator, name=f"Shop {n}", earn_rate_per_unit=Decimal("1"), iban=None
             )
-            await partners.set_status(session, operator, shop.id, "ACTIVE")
+            await lifecycle.set_status(session, operator, shop.id, "ACTIVE")
             shop_ids.append(shop.id)
     async with engine.begin() as connection:
         raw = await connection.get_raw_connection()
@@ -104,12 +106,12 @@ async def configure_shop_rules(url: str, coalition_id: uuid.UUID, shop_ids: list
     now, month = datetime.now(UTC), timedelta(days=31)
     async with create_sessionmaker(engine).begin() as session:
         for shop in shop_ids:
-            await partners.set_earn_rules(
+            await partner_programme.set_earn_rules(
                 session, operator, shop,
                 EarnRules(Decimal(1), (CategoryRate("books", Decimal(2)),),
                           (Threshold(Decimal(20), 20), Threshold(Decimal(50), 60)), max_points_per_transaction=5000),
             )  # fmt: skip
-            await partners.create_campaign(
+            await partner_programme.create_campaign(
                 session, operator,
                 Campaign(uuid.uuid4(), "Double coffee", shop, CampaignKind.MULTIPLIER, now - month, now + month,
                          multiplier=Decimal(2), categories=("coffee",)),
@@ -124,10 +126,10 @@ async def configure_programme(url: str, coalition_id: uuid.UUID, shop_ids: list[
     now = datetime.now(UTC)
     month = timedelta(days=31)
     async with create_sessionmaker(engine).begin() as session:
-        await partners.save_coalition_rules(
+        await partner_programme.save_coalition_rules(
             session,
             operator,
-            CoalitionRules(
+            CoalitionRulesChanges(
                 limits=Limits(max_earn_rate=Decimal(10), max_points_per_member_per_day=100_000),
                 bonuses=Bonuses(birthday=100, referrer=200, referee=100, referral_min_purchase=Decimal(10)),
                 tiers=TierPolicy(
@@ -139,20 +141,20 @@ async def configure_programme(url: str, coalition_id: uuid.UUID, shop_ids: list[
                 ),
             ),
         )
-        await partners.create_challenge(
+        await partner_programme.create_challenge(
             session,
             operator,
             Challenge(uuid.uuid4(), "Three shops", 3, ChallengePeriod.MONTH, 300, ChallengeFunding.COALITION, (),
                       now - month, now + month),
         )  # fmt: skip
-        await partners.create_campaign(
+        await partner_programme.create_campaign(
             session,
             operator,
             Campaign(uuid.uuid4(), "Town week", None, CampaignKind.FIXED_BONUS, now - month, now + month,
                      bonus_points=10, min_spend=Decimal(20)),
         )  # fmt: skip
         for shop in shop_ids:
-            await partners.set_earn_rules(
+            await partner_programme.set_earn_rules(
                 session,
                 operator,
                 shop,
@@ -163,16 +165,16 @@ async def configure_programme(url: str, coalition_id: uuid.UUID, shop_ids: list[
                     max_points_per_transaction=5000,
                 ),
             )
-            await partners.create_campaign(
+            await partner_programme.create_campaign(
                 session,
                 operator,
                 Campaign(uuid.uuid4(), "Double coffee", shop, CampaignKind.MULTIPLIER, now - month, now + month,
                          multiplier=Decimal(2), categories=("coffee",)),
             )  # fmt: skip
-            reward = await partners.create_reward(
-                session, operator, shop, partners.RewardSpec("Free coffee", "FREE_PRODUCT", None, None, 30)
+            reward = await partner_rewards.create_reward(
+                session, operator, shop, partner_rewards.RewardSpec("Free coffee", "FREE_PRODUCT", None, None, 30)
             )
-            await partners.create_stamp_card(
+            await partner_programme.create_stamp_card(
                 session, operator, shop, StampCard(uuid.uuid4(), "Coffee card", 10, reward.id, ("coffee",))
             )
     await engine.dispose()
@@ -180,7 +182,8 @@ async def configure_programme(url: str, coalition_id: uuid.UUID, shop_ids: list[
 
 def evaluation_cost(setup: Any) -> float:
     """Microseconds for one evaluation of the full programme, in memory."""
-    from coalition.partners.rules import Basket, Line, MemberState, evaluate
+    from coalition.partners.earning.engine import evaluate
+    from coalition.partners.earning.model import Basket, Line, MemberState
 
     basket = Basket(
         setup.partner_id,
@@ -246,10 +249,10 @@ async def run(settings: Settings, clients: int, seconds: int, members: int) -> d
     statements: list[str] = []
     event.listen(engine.sync_engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
     ledger = LedgerService(PostingGateway(engine))
-    setups = partners.TillSetups(engine, ttl=3600)
+    setups = TillSetups(engine, ttl=3600)
 
     async def earn(worker: int, n: int) -> None:
-        await partners.earn_points(
+        await earn_points(
             ledger, setups, shop_ids[(worker + n) % len(shop_ids)],
             idempotency_key=f"e-{worker}-{n}-{uuid.uuid4().hex[:6]}",
             card_number=cards[(worker * 7919 + n * 104729) % len(cards)], amount=Decimal("23.45"),
@@ -269,7 +272,7 @@ async def run(settings: Settings, clients: int, seconds: int, members: int) -> d
     ]
 
     async def earn_with_shop_rules(worker: int, n: int) -> None:
-        await partners.earn_points(
+        await earn_points(
             ledger, setups, shop_shops[(worker + n) % len(shop_shops)],
             idempotency_key=f"s-{worker}-{n}-{uuid.uuid4().hex[:6]}",
             card_number=shop_cards[(worker * 7919 + n * 104729) % len(shop_cards)], amount=Decimal("23.45"),
@@ -277,7 +280,7 @@ async def run(settings: Settings, clients: int, seconds: int, members: int) -> d
         )  # fmt: skip
 
     async def earn_with_rules(worker: int, n: int) -> None:
-        await partners.earn_points(
+        await earn_points(
             ledger, setups, rules_shops[(worker + n) % len(rules_shops)],
             idempotency_key=f"p-{worker}-{n}-{uuid.uuid4().hex[:6]}",
             card_number=rules_cards[(worker * 7919 + n * 104729) % len(rules_cards)], amount=Decimal("23.45"),

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from sqlalchemy import text
 
-from coalition.partners import service as partners
+from coalition.partners import lifecycle
 from coalition.platform.auth.service import Principal, issue
 from coalition.platform.auth.tokens import CredentialKind, PartnerRole
 from coalition.platform.coalitions.service import create_coalition
@@ -131,10 +131,10 @@ async def town(url: str, *, members: int, shops: int = 10, slug: str = "till") -
         )
         operator = Principal.local_operator(coalition.id, via="bench")
         for n in range(shops):
-            shop, _ = await partners.create_partner(
+            shop, _ = await lifecycle.create_partner(
                 session, operator, name=f"Shop {n:02d}", earn_rate_per_unit=Decimal(1), iban=None
             )
-            await partners.set_status(session, operator, shop.id, "ACTIVE")
+            await lifecycle.set_status(session, operator, shop.id, "ACTIVE")
             _, token = await issue(
                 session, coalition_id=coalition.id, kind=CredentialKind.PARTNER, partner_id=shop.id,
                 role=PartnerRole.POS,

@@ -42,7 +42,7 @@ from typing import Any
 from sqlalchemy import text
 
 from bench.databases import recreate
-from coalition.partners import service as partners
+from coalition.partners import lifecycle
 from coalition.platform.auth.service import Principal
 from coalition.platform.coalitions.service import create_coalition
 from coalition.platform.runtime import migrate
@@ -116,7 +116,7 @@ async def build(url: str, partner_count: int, consumptions: int) -> tuple[uuid.U
         operator = Principal.local_operator(coalition.id, via="bench")
         shops = []
         for n in range(partner_count):
-            shop, _ = await partners.create_partner(
+            shop, _ = await lifecycle.create_partner(
                 session, operator, name=f"Shop {n:03d}", earn_rate_per_unit=Decimal(1), iban=None
             )
             shops.append(shop.id)

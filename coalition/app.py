@@ -24,7 +24,7 @@ from coalition.graphql.context import Context, Services
 from coalition.graphql.endpoint import graphql_controller
 from coalition.graphql.schema import create_schema
 from coalition.partners import terms
-from coalition.partners.service import TillSetups
+from coalition.partners.earning.till import TillSetups
 from coalition.platform.auth.service import Authenticator
 from coalition.platform.coalitions.service import CoalitionDirectory
 from coalition.platform.errors import DomainError

@@ -16,8 +16,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
-from coalition.partners import service as partners
-from coalition.partners.rules import (
+from coalition.partners import lifecycle
+from coalition.partners import programme as partner_programme
+from coalition.partners import rewards as partner_rewards
+from coalition.partners.earning.model import (
     Campaign,
     CampaignKind,
     CategoryRate,
@@ -28,6 +30,7 @@ from coalition.partners.rules import (
     StampCard,
     Threshold,
 )
+from coalition.partners.earning.till import BasketLine, TillSetups, earn_points
 from coalition.platform.auth.service import Principal, issue
 from coalition.platform.auth.tokens import CredentialKind, PartnerRole
 from coalition.platform.coalitions.repository import coalition_by_slug
@@ -39,7 +42,7 @@ from coalition.platform.members import service as members
 from coalition.platform.programme import service as programme
 from coalition.platform.programme.rules import (
     Bonuses,
-    CoalitionRules,
+    CoalitionRulesChanges,
     DonationMatching,
     Limits,
     Tier,
@@ -143,10 +146,10 @@ async def _programme(session: AsyncSession, operator: Principal, shop_ids: list[
     stamp card, rewards to buy with points, a charity."""
     now = datetime.now(UTC)
     bakery, coffee, books = shop_ids[0], shop_ids[1], shop_ids[2]
-    await partners.save_coalition_rules(
+    await partner_programme.save_coalition_rules(
         session,
         operator,
-        CoalitionRules(
+        CoalitionRulesChanges(
             limits=Limits(min_earn_rate=Decimal("0.5"), max_earn_rate=Decimal(6), max_points_per_member_per_day=5000),
             bonuses=Bonuses(signup=50, birthday=100, referrer=200, referee=100, referral_min_purchase=Decimal(10)),
             tiers=TierPolicy(
@@ -160,35 +163,35 @@ async def _programme(session: AsyncSession, operator: Principal, shop_ids: list[
             donation_matching=DonationMatching(percent=50, max_points_per_donation=500),
         ),
     )
-    await partners.create_challenge(
+    await partner_programme.create_challenge(
         session,
         operator,
         Challenge(uuid.uuid4(), "Shop around town", 3, ChallengePeriod.MONTH, 250, ChallengeFunding.COALITION, (),
                   now - timedelta(days=60), now + timedelta(days=365)),
     )  # fmt: skip
-    await partners.set_earn_rules(
+    await partner_programme.set_earn_rules(
         session,
         operator,
         books,
         EarnRules(Decimal(1), (CategoryRate("children", Decimal(2)),), (Threshold(Decimal(50), 50),)),
     )
-    await partners.create_campaign(
+    await partner_programme.create_campaign(
         session,
         operator,
         Campaign(uuid.uuid4(), "Pastry week", coffee, CampaignKind.MULTIPLIER, now - timedelta(days=3),
                  now + timedelta(days=4), multiplier=Decimal(2), categories=("pastry",)),
     )  # fmt: skip
-    free_coffee = await partners.create_reward(
-        session, operator, coffee, partners.RewardSpec("Free coffee", "FREE_PRODUCT", 300, None, 30)
+    free_coffee = await partner_rewards.create_reward(
+        session, operator, coffee, partner_rewards.RewardSpec("Free coffee", "FREE_PRODUCT", 300, None, 30)
     )
-    await partners.create_stamp_card(
+    await partner_programme.create_stamp_card(
         session, operator, coffee, StampCard(uuid.uuid4(), "Coffee card", 10, free_coffee.id, ("coffee",))
     )
-    await partners.create_reward(
-        session, operator, bakery, partners.RewardSpec("Free croissant", "FREE_PRODUCT", 150, None, 14)
+    await partner_rewards.create_reward(
+        session, operator, bakery, partner_rewards.RewardSpec("Free croissant", "FREE_PRODUCT", 150, None, 14)
     )
-    await partners.create_reward(
-        session, operator, books, partners.RewardSpec("5 euro off", "FIXED_DISCOUNT", 500, Decimal(5), 60)
+    await partner_rewards.create_reward(
+        session, operator, books, partner_rewards.RewardSpec("5 euro off", "FIXED_DISCOUNT", 500, Decimal(5), 60)
     )
     await programme.create_charity(session, operator, "Voedselbank", "The town's food bank")
 
@@ -205,10 +208,10 @@ async def _seed_new(
         principal = Principal.local_operator(coalition.id, via="coalition demo")
         shops = []
         for number, (name, rate, basket) in enumerate(SHOPS, start=1):
-            partner, _ = await partners.create_partner(
+            partner, _ = await lifecycle.create_partner(
                 session, principal, name=name, earn_rate_per_unit=rate, iban=_test_iban(number)
             )
-            await partners.set_status(session, principal, partner.id, "ACTIVE")
+            await lifecycle.set_status(session, principal, partner.id, "ACTIVE")
             shops.append((partner.id, basket))
         await _programme(session, principal, [shop_id for shop_id, _ in shops])
         await settlement.set_paying_account(session, principal, "Demo Town Shops Association", _test_iban(0), None)
@@ -229,7 +232,7 @@ async def _seed_new(
             )
             cards.append(member.card_number)
 
-    async def shop_day(ledger: LedgerService, setups: partners.TillSetups, day: date, shop_id: uuid.UUID,
+    async def shop_day(ledger: LedgerService, setups: TillSetups, day: date, shop_id: uuid.UUID,
                        basket: tuple[int, int]) -> None:  # fmt: skip
         for n in range(rng.randint(5, 15)):
             card = rng.choice(cards)
@@ -240,9 +243,9 @@ async def _seed_new(
             lines = None
             if shop_id == shops[1][0]:  # the coffee bar rings up coffees, for its stamp card
                 cups = rng.randint(1, 3)
-                lines = [partners.BasketLine("cappuccino", "coffee", cups, Decimal("2.80"))]
+                lines = [BasketLine("cappuccino", "coffee", cups, Decimal("2.80"))]
                 amount += cups * Decimal("2.80")
-            await partners.earn_points(
+            await earn_points(
                 ledger, setups, shop_id, idempotency_key=f"demo-{shop_id}-{day}-{n}", card_number=card,
                 amount=amount, receipt_ref=None, lines=lines, occurred_at=when,
             )  # fmt: skip
@@ -259,7 +262,7 @@ async def _seed_new(
         gateway = PostingGateway(engine)
         ledger = LedgerService(gateway)
         try:
-            setups = partners.TillSetups(engine)
+            setups = TillSetups(engine)
             await asyncio.gather(*(shop_day(ledger, setups, day, shop_id, basket) for shop_id, basket in shops))
         finally:
             await gateway.aclose()

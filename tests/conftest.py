@@ -19,7 +19,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from coalition.app import create_app
-from coalition.partners import service as partners
+from coalition.partners import lifecycle
+from coalition.partners.earning.till import TillSetups, earn_points
 from coalition.platform.auth.service import Principal
 from coalition.platform.coalitions.service import create_coalition
 from coalition.platform.ledger.repository import PostingGateway
@@ -92,14 +93,14 @@ def ledger(engine: AsyncEngine) -> LedgerService:
 
 
 @pytest.fixture(scope="session")
-def till_setups(engine: AsyncEngine) -> partners.TillSetups:
-    return partners.TillSetups(engine, ttl=0.001)
+def till_setups(engine: AsyncEngine) -> TillSetups:
+    return TillSetups(engine, ttl=0.001)
 
 
 class Town:
     """A fresh coalition per test: tests never see each other's data."""
 
-    def __init__(self, engine: AsyncEngine, ledger: LedgerService, setups: partners.TillSetups) -> None:
+    def __init__(self, engine: AsyncEngine, ledger: LedgerService, setups: TillSetups) -> None:
         self.engine = engine
         self.sessions = create_sessionmaker(engine)
         self.ledger = ledger
@@ -131,11 +132,11 @@ class Town:
         self, name: str = "Shop", rate: str = "1", *, active: bool = True, iban: str | None = None
     ) -> tuple[uuid.UUID, str]:
         async with self.sessions.begin() as session:
-            partner, key = await partners.create_partner(
+            partner, key = await lifecycle.create_partner(
                 session, self.operator, name=name, earn_rate_per_unit=Decimal(rate), iban=iban
             )
             if active:
-                await partners.set_status(session, self.operator, partner.id, "ACTIVE")
+                await lifecycle.set_status(session, self.operator, partner.id, "ACTIVE")
         return partner.id, key
 
     async def member(self, partner_id: uuid.UUID, card: str | None = None) -> tuple[uuid.UUID, str]:
@@ -150,7 +151,7 @@ class Town:
         return record.id, record.card_number
 
     async def earn(self, partner_id: uuid.UUID, card: str, amount: str, key: str | None = None) -> Any:
-        return await partners.earn_points(
+        return await earn_points(
             self.ledger,
             self.setups,
             partner_id,
@@ -179,7 +180,7 @@ class Town:
 
 
 @pytest.fixture
-async def town(engine: AsyncEngine, ledger: LedgerService, till_setups: partners.TillSetups) -> Town:
+async def town(engine: AsyncEngine, ledger: LedgerService, till_setups: TillSetups) -> Town:
     return await Town(engine, ledger, till_setups).create()
 
 

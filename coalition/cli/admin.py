@@ -124,7 +124,7 @@ def member_token(slug: str, card: str, as_json: bool) -> None:
 @AS_JSON
 def create_partner(slug: str, name: str, earn_rate: str, iban: str | None, activate: bool, as_json: bool) -> None:
     """Create a partner and print its MANAGER API key."""
-    from coalition.partners import service as partners
+    from coalition.partners import lifecycle as partners
     from coalition.platform.auth.service import Principal
 
     rate = parse_decimal(earn_rate, "--earn-rate")
@@ -147,7 +147,7 @@ def create_partner(slug: str, name: str, earn_rate: str, iban: str | None, activ
 @AS_JSON
 def api_key(slug: str, partner_id: str, role: str, label: str | None, as_json: bool) -> None:
     """Issue an API key for a partner (shown once)."""
-    from coalition.partners import service as partners
+    from coalition.partners import lifecycle as partners
     from coalition.platform.auth.service import Principal
     from coalition.platform.auth.tokens import PartnerRole
 

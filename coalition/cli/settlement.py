@@ -176,7 +176,7 @@ def paying_account(slug: str, name: str, iban: str, bic: str | None) -> None:
 @click.option("--iban", default=None, help="Leave out to remove it (then the partner is not paid by transfer).")
 def partner_account(slug: str, partner: str, iban: str | None) -> None:
     """Set the account a partner's payouts are paid into."""
-    from coalition.partners import service as partners
+    from coalition.partners import lifecycle as partners
     from coalition.platform.auth.service import Principal
 
     partner_id = parse_id(partner, "--partner")

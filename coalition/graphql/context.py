@@ -15,9 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionma
 from strawberry.dataloader import DataLoader
 from strawberry.litestar import BaseContext
 
-from coalition.partners import repository as partner_programmes
-from coalition.partners.repository import CouponRecord, RewardRecord, StampCardRecord
-from coalition.partners.service import TillSetups
+from coalition.partners.earning.till import TillSetups
+from coalition.partners.repositories import programme as partner_programmes
+from coalition.partners.repositories import rewards as reward_repository
+from coalition.partners.repositories.programme import StampCardRecord
+from coalition.partners.repositories.rewards import CouponRecord, RewardRecord
 from coalition.platform.auth.service import Authenticator, Principal
 from coalition.platform.coalitions import repository as coalitions
 from coalition.platform.coalitions.repository import CoalitionRecord, PartnerRecord
@@ -107,7 +109,7 @@ async def _expiring(c: AsyncConnection, ids: list[uuid.UUID]) -> dict[uuid.UUID,
 
 
 async def _rewards(c: AsyncConnection, ids: list[uuid.UUID]) -> dict[uuid.UUID, RewardRecord]:
-    return {r.id: r for r in await partner_programmes.rewards_by_ids(c, ids)}
+    return {r.id: r for r in await reward_repository.rewards_by_ids(c, ids)}
 
 
 async def _charity_totals(c: AsyncConnection, ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
@@ -115,7 +117,7 @@ async def _charity_totals(c: AsyncConnection, ids: list[uuid.UUID]) -> dict[uuid
 
 
 async def _member_coupons(c: AsyncConnection, ids: list[uuid.UUID]) -> dict[uuid.UUID, list[CouponRecord]]:
-    return await partner_programmes.member_coupons(c, ids)
+    return await reward_repository.member_coupons(c, ids)
 
 
 async def _member_stamps(c: AsyncConnection, ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[uuid.UUID, int]]:
@@ -123,7 +125,7 @@ async def _member_stamps(c: AsyncConnection, ids: list[uuid.UUID]) -> dict[uuid.
 
 
 async def _transaction_coupons(c: AsyncConnection, ids: list[uuid.UUID]) -> dict[uuid.UUID, list[CouponRecord]]:
-    return await partner_programmes.coupons_of_transactions(c, ids)
+    return await reward_repository.coupons_of_transactions(c, ids)
 
 
 async def _stamp_cards(c: AsyncConnection, coalition_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[StampCardRecord]]:

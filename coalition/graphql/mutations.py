@@ -28,8 +28,8 @@ from coalition.graphql.types import (
     Wallet,
     parse_id,
 )
-from coalition.partners import service as partners
-from coalition.partners.service import BasketLine
+from coalition.partners import lifecycle as partners
+from coalition.partners.earning.till import BasketLine, earn_points
 from coalition.platform.auth import service as auth
 from coalition.platform.auth.tokens import CredentialKind
 from coalition.platform.auth.tokens import PartnerRole as Role
@@ -220,7 +220,7 @@ class LedgerMutations:
     async def earn_points(self, info: Info[Context, None], input: EarnPointsInput) -> PostingPayload:
         principal = require_partner(info.context, "post earnings")
         assert principal.partner_id is not None
-        posting = await partners.earn_points(
+        posting = await earn_points(
             info.context.services.ledger,
             info.context.services.till_setups,
             principal.partner_id,

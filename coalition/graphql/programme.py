@@ -57,11 +57,13 @@ from coalition.graphql.programme_types import (
     TierBasis,
 )
 from coalition.graphql.types import MutationError, PostingPayload, page_size, parse_id
-from coalition.partners import repository as partner_repository
-from coalition.partners import rules as partner_rules
-from coalition.partners import service as partners
-from coalition.partners import terms
-from coalition.partners.coupons import normalise as normalise_coupon
+from coalition.partners import lifecycle, terms
+from coalition.partners import programme as partner_programme
+from coalition.partners import rewards as partner_rewards
+from coalition.partners.earning import model as partner_rules
+from coalition.partners.repositories import programme as partner_repository
+from coalition.partners.repositories import rewards as reward_repository
+from coalition.partners.rewards import normalise_coupon_code as normalise_coupon
 from coalition.platform.audit.repository import audit_page
 from coalition.platform.auth.tokens import CredentialKind, PartnerRole
 from coalition.platform.errors import DomainError, ErrorCode, validation
@@ -383,7 +385,7 @@ class ProgrammeQueries:
         target = _visible_partner(info.context, partner_id)
         manages = principal.kind == CredentialKind.OPERATOR or principal.kind == CredentialKind.PARTNER
         async with info.context.services.engine.connect() as connection:
-            found = await partner_repository.reward_list(
+            found = await reward_repository.reward_list(
                 connection, principal.coalition_id, target, active_only=not manages
             )
         return [Reward.of(r) for r in found]
@@ -403,7 +405,7 @@ class ProgrammeQueries:
         if principal.kind == CredentialKind.MEMBER:
             return None
         async with info.context.services.engine.connect() as connection:
-            found = await partner_repository.coupon_by_code(connection, principal.coalition_id, normalise_coupon(code))
+            found = await reward_repository.coupon_by_code(connection, principal.coalition_id, normalise_coupon(code))
         if found is None or (principal.kind == CredentialKind.PARTNER and found.partner_id != principal.partner_id):
             return None
         return Coupon.of(found)
@@ -463,7 +465,7 @@ class ProgrammeMutations:
     ) -> PayoutAccountPayload:
         target = _managed_partner(info.context, "change the payout account", partner_id)
         async with info.context.services.sessions.begin() as session:
-            saved = await partners.set_payout_account(session, info.context.principal, target, iban)
+            saved = await lifecycle.set_payout_account(session, info.context.principal, target, iban)
         return PayoutAccountPayload(iban=saved)
 
     @strawberry.mutation(description="MANAGER (own shop) or operator: base and category rates, thresholds, cap.")
@@ -473,7 +475,7 @@ class ProgrammeMutations:
     ) -> EarnRulesPayload:
         target = _managed_partner(info.context, "change earn rules", partner_id)
         async with info.context.services.sessions.begin() as session:
-            saved = await partners.set_earn_rules(session, info.context.principal, target, _earn_rules(input))
+            saved = await partner_programme.set_earn_rules(session, info.context.principal, target, _earn_rules(input))
         await _rules_changed(info.context)
         return EarnRulesPayload(rules=EarnRules.of(saved))
 
@@ -483,7 +485,9 @@ class ProgrammeMutations:
         principal = require_operator(info.context, "change the coalition's rules")
         async with info.context.services.sessions.begin() as session:
             current = await programme.current_rules(session, principal.coalition_id)
-            saved = await partners.save_coalition_rules(session, principal, _merge_rules(current, input))
+            saved = await partner_programme.save_coalition_rules(
+                session, principal, coalition_rules.CoalitionRulesChanges.replacing(_merge_rules(current, input))
+            )
         await _rules_changed(info.context)
         return CoalitionRulesPayload(rules=CoalitionRules.of(saved))
 
@@ -510,7 +514,7 @@ class ProgrammeMutations:
             min_spend=input.min_spend,
         )
         async with info.context.services.sessions.begin() as session:
-            saved = await partners.create_campaign(session, principal, campaign)
+            saved = await partner_programme.create_campaign(session, principal, campaign)
         await _rules_changed(info.context)
         return CampaignPayload(campaign=Campaign.of(saved))
 
@@ -523,7 +527,7 @@ class ProgrammeMutations:
         elif principal.kind != CredentialKind.OPERATOR:
             raise forbidden("end campaigns")
         async with info.context.services.sessions.begin() as session:
-            ended = await partners.end_campaign(session, principal, parse_id(id))
+            ended = await partner_programme.end_campaign(session, principal, parse_id(id))
         await _rules_changed(info.context)
         return CampaignPayload(campaign=Campaign.of(ended))
 
@@ -543,7 +547,7 @@ class ProgrammeMutations:
             ends_at=input.ends_at,
         )
         async with info.context.services.sessions.begin() as session:
-            saved = await partners.create_challenge(session, principal, challenge)
+            saved = await partner_programme.create_challenge(session, principal, challenge)
         await _rules_changed(info.context)
         return ChallengePayload(challenge=Challenge.of(saved))
 
@@ -552,7 +556,7 @@ class ProgrammeMutations:
     async def end_challenge(self, info: Info[Context, None], id: strawberry.ID) -> DonePayload:
         principal = require_operator(info.context, "end challenges")
         async with info.context.services.sessions.begin() as session:
-            await partners.end_challenge(session, principal, parse_id(id))
+            await partner_programme.end_challenge(session, principal, parse_id(id))
         await _rules_changed(info.context)
         return DonePayload(done=True)
 
@@ -571,7 +575,7 @@ class ProgrammeMutations:
             min_spend=input.min_spend,
         )
         async with info.context.services.sessions.begin() as session:
-            saved = await partners.create_stamp_card(session, info.context.principal, target, card)
+            saved = await partner_programme.create_stamp_card(session, info.context.principal, target, card)
         await _rules_changed(info.context)
         return StampCardPayload(stamp_card=StampCard.of(saved))
 
@@ -582,7 +586,7 @@ class ProgrammeMutations:
     ) -> DonePayload:
         target = _managed_partner(info.context, "retire stamp cards", partner_id)
         async with info.context.services.sessions.begin() as session:
-            await partners.retire_stamp_card(session, info.context.principal, target, parse_id(id))
+            await partner_programme.retire_stamp_card(session, info.context.principal, target, parse_id(id))
         await _rules_changed(info.context)
         return DonePayload(done=True)
 
@@ -593,7 +597,7 @@ class ProgrammeMutations:
     ) -> RewardPayload:
         target = _managed_partner(info.context, "manage rewards", partner_id)
         async with info.context.services.sessions.begin() as session:
-            reward = await partners.create_reward(session, info.context.principal, target, _reward_spec(input))
+            reward = await partner_rewards.create_reward(session, info.context.principal, target, _reward_spec(input))
         return RewardPayload(reward=Reward.of(reward))
 
     @strawberry.mutation(description="MANAGER (own rewards) or operator: change or withdraw a reward.")
@@ -605,7 +609,7 @@ class ProgrammeMutations:
         else:
             require_operator(info.context, "manage rewards")
         async with info.context.services.sessions.begin() as session:
-            reward = await partners.update_reward(session, principal, parse_id(id), _reward_spec(input))
+            reward = await partner_rewards.update_reward(session, principal, parse_id(id), _reward_spec(input))
         return RewardPayload(reward=Reward.of(reward))
 
     @strawberry.mutation(description="Operator: list a charity members can give points to.")
@@ -643,7 +647,7 @@ class ProgrammeMutations:
         assert principal.member_id is not None
         async with info.context.services.sessions.begin() as session:
             member = (await members.members_by_ids(session, [principal.member_id]))[0]
-            posting, coupon = await partners.buy_reward(
+            posting, coupon = await partner_rewards.buy_reward(
                 session, member, parse_id(input.reward_id, "rewardId"), input.idempotency_key
             )
         return BuyRewardPayload(coupon=Coupon.of(coupon), posting=await posting_payload(info.context, posting))
@@ -653,7 +657,7 @@ class ProgrammeMutations:
     async def use_coupon(self, info: Info[Context, None], input: UseCouponInput) -> CouponPayload:
         principal = require_partner(info.context, "burn coupons")
         async with info.context.services.sessions.begin() as session:
-            coupon, reward = await partners.use_coupon(session, principal, input.code, input.receipt_ref)
+            coupon, reward = await partner_rewards.use_coupon(session, principal, input.code, input.receipt_ref)
         return CouponPayload(coupon=Coupon.of(coupon), reward=Reward.of(reward))
 
     @strawberry.mutation(description="Member: give points to a charity (the coalition may match them).")
@@ -706,8 +710,8 @@ class ProgrammeMutations:
         return DonePayload(done=True)
 
 
-def _reward_spec(data: RewardInput) -> partners.RewardSpec:
-    return partners.RewardSpec(
+def _reward_spec(data: RewardInput) -> partner_rewards.RewardSpec:
+    return partner_rewards.RewardSpec(
         name=data.name,
         kind=data.kind.value,
         points_cost=data.points_cost,

@@ -15,9 +15,10 @@ from strawberry.types import Info
 
 from coalition.graphql.context import Context
 from coalition.graphql.types import MutationError, Partner, PostingPayload
-from coalition.partners import coupons as coupon_codes
-from coalition.partners import rules as partner_rules
-from coalition.partners.repository import CouponRecord, RewardRecord, StampCardRecord
+from coalition.partners.earning import model as partner_rules
+from coalition.partners.repositories.programme import StampCardRecord
+from coalition.partners.repositories.rewards import CouponRecord, RewardRecord
+from coalition.partners.rewards import coupon_qr_svg
 from coalition.platform.audit.repository import AuditEntry as AuditRecord
 from coalition.platform.programme import rules as coalition_rules
 from coalition.platform.programme.repository import CharityRecord
@@ -241,7 +242,7 @@ class Coupon:
 
     @strawberry.field(description="The code as a QR code (SVG), for the wallet and receipts.")
     def qr_svg(self) -> str:
-        return coupon_codes.qr_svg(self.code)
+        return coupon_qr_svg(self.code)
 
     @strawberry.field
     async def reward(self, info: Info[Context, None]) -> Reward | None:

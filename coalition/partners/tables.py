@@ -32,7 +32,7 @@ partner_programmes = Table(
     Column("earn_rate_per_unit", Numeric(12, 4), nullable=False),
     Column("iban", String(34), nullable=True),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    # Category rates, spend thresholds and the per-purchase cap (partners/rules.py EarnRules).
+    # Category rates, spend thresholds and the per-purchase cap (partners/earning/model.py EarnRules).
     Column("rules", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
     CheckConstraint("earn_rate_per_unit >= 0", name="earn_rate_not_negative"),
 )

@@ -15,7 +15,7 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from coalition.partners import repository
+from coalition.partners.repositories import programme as repository
 from coalition.platform.coalitions import repository as coalitions
 from coalition.platform.coalitions.repository import CoalitionRecord
 from coalition.platform.programme.repository import load_rules

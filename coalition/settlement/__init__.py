@@ -1,1 +1,1 @@
-"""Business days, obligations, netting, statements and payout files (DESIGN §3)."""
+"""Business days, obligations, netting, statements and payout files."""

@@ -8,12 +8,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import text
-
 from coalition.platform.coalitions import repository as coalitions
 from coalition.platform.errors import DomainError, ErrorCode
 from coalition.platform.runtime.database import Executor
-from coalition.settlement import payouts, repository
+from coalition.settlement import outputs_repository, payouts, repository
 from coalition.settlement.statements import (
     Statement,
     StatementLine,
@@ -31,15 +29,10 @@ class Document:
     content: bytes
 
 
-async def _names(connection: Executor, coalition_id: uuid.UUID) -> dict[uuid.UUID, str]:
-    rows = await connection.execute(text("SELECT id, name FROM partners WHERE coalition_id = :c"), {"c": coalition_id})
-    return {row.id: row.name for row in rows}
-
-
 async def statement(connection: Executor, coalition_id: uuid.UUID, day: date, partner_id: uuid.UUID) -> Statement:
     coalition = await coalitions.coalition_by_id(connection, coalition_id)
     run = (await repository.runs_on(connection, coalition_id, [day])).get(day)
-    names = await _names(connection, coalition_id)
+    names = await outputs_repository.partner_names(connection, coalition_id)
     if coalition is None or run is None or partner_id not in names:
         raise DomainError(ErrorCode.NOT_FOUND, "no settlement run for that day and partner")
     line = next(
@@ -88,14 +81,8 @@ async def matrix_document(connection: Executor, coalition_id: uuid.UUID, day: da
     run = (await repository.runs_on(connection, coalition_id, [day])).get(day)
     if coalition is None or run is None:
         raise DomainError(ErrorCode.NOT_FOUND, "no settlement run for that day")
-    names = await _names(connection, coalition_id)
-    rows = await connection.execute(
-        text(
-            "SELECT issuer_partner_id, redeemer_partner_id, points FROM settlement_matrix"
-            " WHERE run_id = :r ORDER BY line"
-        ),
-        {"r": run.id},
-    )
+    names = await outputs_repository.partner_names(connection, coalition_id)
+    rows = await outputs_repository.matrix(connection, run.id)
     table = [
         (party_name(names, r.issuer_partner_id, coalition.name), party_name(names, r.redeemer_partner_id, ""), r.points)
         for r in rows
@@ -108,13 +95,8 @@ async def sepa_document(
 ) -> tuple[Document, payouts.Payout]:
     coalition = await coalitions.coalition_by_id(connection, coalition_id)
     assert coalition is not None
-    policy = (
-        await connection.execute(
-            text("SELECT payer_name, payer_iban, payer_bic FROM settlement_policies WHERE coalition_id = :c"),
-            {"c": coalition_id},
-        )
-    ).first()
-    payer = payouts.check_payer(*(policy or (None, None, None)))
+    account = await outputs_repository.paying_account(connection, coalition_id)
+    payer = payouts.check_payer(account.name, account.iban, account.bic)
     period = await payouts.payout(connection, coalition_id, start, end)
     content = payouts.pain001(period, payer, coalition.currency, execution)
     return Document(f"payouts-{start.isoformat()}-{end.isoformat()}.xml", "application/xml", content), period

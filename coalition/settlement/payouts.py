@@ -10,10 +10,10 @@ from datetime import date
 from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
 from sepaxml import SepaTransfer
-from sqlalchemy import text
 
 from coalition.platform.errors import DomainError, ErrorCode, validation
 from coalition.platform.runtime.database import Executor
+from coalition.settlement import outputs_repository
 
 
 @dataclass(frozen=True)
@@ -50,35 +50,16 @@ def _iban(raw: str | None) -> tuple[str | None, str | None]:
 async def payout(connection: Executor, coalition_id: uuid.UUID, start: date, end: date) -> Payout:
     if end < start or (end - start).days > 366:
         raise validation("a payout period runs forward, at most a year", "period")
-    runs = (
-        await connection.execute(
-            text(
-                "SELECT business_date, status FROM settlement_runs WHERE coalition_id = :c"
-                " AND business_date BETWEEN :start AND :end ORDER BY business_date"
-            ),
-            {"c": coalition_id, "start": start, "end": end},
-        )
-    ).all()
-    rows = await connection.execute(
-        text(
-            "SELECT p.id, p.name, pp.iban, sum(l.net_minor) AS net FROM settlement_lines l"
-            " JOIN settlement_runs r ON r.id = l.run_id JOIN partners p ON p.id = l.partner_id"
-            " LEFT JOIN partner_programmes pp ON pp.partner_id = p.id"
-            " WHERE r.coalition_id = :c AND r.business_date BETWEEN :start AND :end"
-            " AND r.status IN ('APPROVED', 'PAID')"
-            " GROUP BY p.id, p.name, pp.iban ORDER BY p.name"
-        ),
-        {"c": coalition_id, "start": start, "end": end},
-    )
+    runs = await outputs_repository.run_statuses(connection, coalition_id, start, end)
     lines = []
-    for row in rows:
-        iban, problem = _iban(row.iban)
-        lines.append(PayoutLine(row.id, row.name, int(row.net), iban, problem if int(row.net) > 0 else None))
+    for net in await outputs_repository.approved_nets(connection, coalition_id, start, end):
+        iban, problem = _iban(net.iban)
+        lines.append(PayoutLine(net.partner_id, net.name, net.net_minor, iban, problem if net.net_minor > 0 else None))
     return Payout(
         start,
         end,
-        tuple(r.business_date for r in runs if r.status in ("APPROVED", "PAID")),
-        tuple(r.business_date for r in runs if r.status not in ("APPROVED", "PAID")),
+        tuple(day for day, status in runs if status in ("APPROVED", "PAID")),
+        tuple(day for day, status in runs if status not in ("APPROVED", "PAID")),
         tuple(lines),
     )
 

@@ -18,7 +18,9 @@ from coalition.platform.errors import DomainError, ErrorCode, validation
 from coalition.platform.ledger.service import check_text
 from coalition.platform.money import exponent
 from coalition.platform.notices import service as notices
+from coalition.platform.runtime.broadcasts import CREDENTIALS_REVOKED, RULES_CHANGED
 from coalition.platform.runtime.database import AsyncSession, Executor
+from coalition.platform.runtime.unit_of_work import announce_after_commit
 from coalition.settlement import payouts, repository
 from coalition.settlement.repository import RunRecord
 from coalition.settlement.rules import ExitModel, FundingModel, settle
@@ -205,6 +207,9 @@ async def terminate_partner(
     day = business_today(coalition, now)
     await repository.record_exit(session, principal.coalition_id, partner_id, day, policy.exit_model, reason)
     told = await notices.write_partner_left(session, partner_id, after.name)
+    # Its keys, and everything cached about what it offers, must go everywhere at once.
+    announce_after_commit(session, CREDENTIALS_REVOKED)
+    announce_after_commit(session, RULES_CHANGED)
     await record_change(
         session, principal, "partner.terminated", partner_id,
         before={"status": before.status},

@@ -21,7 +21,7 @@ from sqlalchemy.dialects.postgresql import UUID
 from coalition.platform.coalitions.tables import UUID7
 from coalition.platform.runtime.database import metadata
 
-# How the coalition is funded (DESIGN §3); absent: AT_REDEMPTION at the point value.
+# How the coalition is funded; absent: AT_REDEMPTION at the point value.
 settlement_policies = Table(
     "settlement_policies",
     metadata,

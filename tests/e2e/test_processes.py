@@ -422,12 +422,12 @@ def test_a_configured_database_behind_the_code_is_named_not_touched(settings, en
 
 
 async def test_the_daily_tier_review_runs_from_the_command_line(env, scene) -> None:
-    from coalition.partners.service import save_coalition_rules
-    from coalition.platform.programme.rules import CoalitionRules, Tier, TierPolicy
+    from coalition.partners.programme import save_coalition_rules
+    from coalition.platform.programme.rules import CoalitionRulesChanges, Tier, TierPolicy
 
     async with scene.town.sessions.begin() as session:
         tiers = TierPolicy(tiers=(Tier("BRONZE", "Bronze", 0), Tier("SILVER", "Silver", 150)))
-        await save_coalition_rules(session, scene.town.operator, CoalitionRules(tiers=tiers))
+        await save_coalition_rules(session, scene.town.operator, CoalitionRulesChanges(tiers=tiers))
     slug = await _slug(scene.town)
     first = coalition("programme", "review-tiers", "--coalition", slug, env=env)
     assert first.stdout.strip() == "2 member(s) changed tier"  # A to Bronze (100 points), B to Silver (200)

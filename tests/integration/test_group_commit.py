@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from coalition.partners.service import TillSetups
+from coalition.partners.earning.till import TillSetups
 from coalition.platform.errors import DomainError, ErrorCode
 from coalition.platform.ledger.group_commit import MAX_BATCH, GroupCommit
 from coalition.platform.ledger.repository import PostingGateway

@@ -150,9 +150,9 @@ async def test_termination_needs_a_reason_and_is_for_good(town) -> None:
         status = await connection.scalar(text("SELECT status FROM partners WHERE id = :p"), {"p": a})
     assert status == "ACTIVE"
     await _terminate(town, a)
-    from coalition.partners import service as partners
+    from coalition.partners import lifecycle
 
     with pytest.raises(DomainError) as back:
         async with town.sessions.begin() as session:
-            await partners.set_status(session, town.operator, a, "ACTIVE")
+            await lifecycle.set_status(session, town.operator, a, "ACTIVE")
     assert back.value.code == ErrorCode.CONFLICT

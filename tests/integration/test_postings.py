@@ -165,12 +165,12 @@ async def test_expired_lots_are_never_spent(town) -> None:
 
 
 async def test_suspended_partner_and_blocked_member_cannot_post(town) -> None:
-    from coalition.partners import service as partners
+    from coalition.partners import lifecycle
 
     shop, _ = await town.partner()
     member_id, card = await town.member(shop)
     async with town.sessions.begin() as session:
-        await partners.set_status(session, town.operator, shop, "SUSPENDED", "audit")
+        await lifecycle.set_status(session, town.operator, shop, "SUSPENDED", "audit")
     with pytest.raises(DomainError) as refused:
         await town.earn(shop, card, "10")
     assert refused.value.code == ErrorCode.PARTNER_NOT_ACTIVE

@@ -9,18 +9,19 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from coalition.partners import service as partners
-from coalition.partners.rules import Challenge, ChallengeFunding, ChallengePeriod, StampCard
-from coalition.partners.service import BasketLine
+from coalition.partners import programme as partner_programme
+from coalition.partners import rewards as partner_rewards
+from coalition.partners.earning.model import Challenge, ChallengeFunding, ChallengePeriod, StampCard
+from coalition.partners.earning.till import BasketLine, earn_points
 from coalition.partners.tables import challenge_completions, coupons, stamp_progress
 from coalition.platform.errors import DomainError
 from coalition.platform.ledger.verify import verify
-from coalition.platform.programme.rules import CoalitionRules, Limits
+from coalition.platform.programme.rules import CoalitionRules, CoalitionRulesChanges, Limits
 
 
 async def _coalition_rules(town, rules: CoalitionRules) -> None:
     async with town.sessions.begin() as session:
-        await partners.save_coalition_rules(session, town.operator, rules)
+        await partner_programme.save_coalition_rules(session, town.operator, CoalitionRulesChanges.replacing(rules))
 
 
 async def test_the_daily_cap_holds_when_twenty_purchases_race(town) -> None:
@@ -40,16 +41,16 @@ async def test_stamps_are_counted_once_each_when_purchases_race(town) -> None:
     shop, _ = await town.partner(rate="1")
     _, card = await town.member(shop)
     async with town.sessions.begin() as session:
-        reward = await partners.create_reward(
-            session, town.operator, shop, partners.RewardSpec("Free coffee", "FREE_PRODUCT", None, None, 30)
+        reward = await partner_rewards.create_reward(
+            session, town.operator, shop, partner_rewards.RewardSpec("Free coffee", "FREE_PRODUCT", None, None, 30)
         )
-        made = await partners.create_stamp_card(
+        made = await partner_programme.create_stamp_card(
             session, town.operator, shop, StampCard(uuid.uuid4(), "Coffee", 4, reward.id, ("coffee",))
         )
     coffee = [BasketLine("espresso", "coffee", 1, Decimal("2.50"))]
 
     async def buy() -> object:
-        return await partners.earn_points(
+        return await earn_points(
             town.ledger, town.setups, shop, idempotency_key=uuid.uuid4().hex, card_number=card,
             amount=Decimal("2.50"), receipt_ref=None, lines=coffee, occurred_at=None,
         )  # fmt: skip
@@ -70,7 +71,7 @@ async def test_a_challenge_is_paid_once_when_the_qualifying_purchases_race(town)
         now - timedelta(days=1), now + timedelta(days=40),
     )  # fmt: skip
     async with town.sessions.begin() as session:
-        await partners.create_challenge(session, town.operator, challenge)
+        await partner_programme.create_challenge(session, town.operator, challenge)
     await town.earn(shops[0], card, "10")
     results = await asyncio.gather(*(town.earn(shop, card, "10") for shop in shops[1:] * 3))
     assert sum(r.points for r in results) == 9 * 10 + 500
@@ -84,20 +85,20 @@ async def test_five_tills_burning_one_coupon_at_once_burn_it_once(town) -> None:
     member_id, card = await town.member(shop)
     await town.earn(shop, card, "100")
     async with town.sessions.begin() as session:
-        reward = await partners.create_reward(
-            session, town.operator, shop, partners.RewardSpec("Cake", "FREE_PRODUCT", 50, None, 30)
+        reward = await partner_rewards.create_reward(
+            session, town.operator, shop, partner_rewards.RewardSpec("Cake", "FREE_PRODUCT", 50, None, 30)
         )
     async with town.sessions.begin() as session:
         from coalition.platform.members.repository import members_by_ids
 
         member = (await members_by_ids(session, [member_id]))[0]
-        _, coupon = await partners.buy_reward(session, member, reward.id, "cake-1")
+        _, coupon = await partner_rewards.buy_reward(session, member, reward.id, "cake-1")
     till = replace(town.operator, kind="PARTNER", partner_id=shop)
 
     async def burn() -> str:
         try:
             async with town.sessions.begin() as session:
-                await partners.use_coupon(session, till, coupon.code, None)
+                await partner_rewards.use_coupon(session, till, coupon.code, None)
             return "USED"
         except DomainError as refused:
             return refused.code

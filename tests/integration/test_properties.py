@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 from sqlalchemy import select
 
-from coalition.partners import service as partners
-from coalition.partners.rules import Campaign, CampaignKind
+from coalition.partners import programme as partner_programme
+from coalition.partners.earning.model import Campaign, CampaignKind
 from coalition.platform.errors import DomainError, ErrorCode
 from coalition.platform.ledger import rules
 from coalition.platform.ledger.tables import lot_consumptions, lots
@@ -61,7 +61,7 @@ class LedgerMachine(RuleBasedStateMachine):
             now + timedelta(days=1), bonus_points=25, min_spend=Decimal(100),
         )  # fmt: skip
         async with self.town.sessions.begin() as session:
-            await partners.create_campaign(session, self.town.operator, bonus)
+            await partner_programme.create_campaign(session, self.town.operator, bonus)
             charity = await programme.create_charity(session, self.town.operator, "Food bank", None)
         return charity.id
 

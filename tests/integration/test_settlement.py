@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
-from coalition.partners import service as partners
-from coalition.platform.programme.rules import Bonuses, CoalitionRules
+from coalition.partners import programme as partner_programme
+from coalition.platform.programme.rules import Bonuses, CoalitionRulesChanges
 from coalition.settlement import service as settlement
 from coalition.settlement.repository import lines_of, obligations_of
 from coalition.settlement.rules import FundingModel
@@ -30,7 +30,9 @@ async def hand_computed_town(town):
     from tests.integration.test_expiry_and_nightly import age_lots
 
     async with town.sessions.begin() as session:
-        await partners.save_coalition_rules(session, town.operator, CoalitionRules(bonuses=Bonuses(signup=30)))
+        await partner_programme.save_coalition_rules(
+            session, town.operator, CoalitionRulesChanges(bonuses=Bonuses(signup=30))
+        )
     a, _ = await town.partner("A", "1")
     b, _ = await town.partner("B", "2")
     c, _ = await town.partner("C", "1")

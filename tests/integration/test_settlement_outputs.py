@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from schwifty import IBAN
 from sqlalchemy import text
 
-from coalition.partners import service as partners
+from coalition.partners import lifecycle
 from coalition.platform.errors import DomainError, ErrorCode
 from coalition.settlement import documents, payouts
 from coalition.settlement import service as settlement
@@ -112,7 +112,7 @@ async def _approved_day(town):
 async def test_the_payout_file_pays_partners_owed_money_and_lists_those_it_cannot(town) -> None:
     a, b, c, day = await _approved_day(town)
     async with town.sessions.begin() as session:
-        await partners.set_payout_account(session, town.operator, b, "be68 5390 0754 7034")
+        await lifecycle.set_payout_account(session, town.operator, b, "be68 5390 0754 7034")
         await settlement.set_policy(
             session, town.operator,
             settlement.PolicySpec(FundingModel.AT_REDEMPTION, payer_name="Test Town Association",
@@ -181,7 +181,7 @@ async def test_a_payout_account_must_be_a_valid_iban(town, iban, field) -> None:
     shop, _ = await town.partner("Shop")
     with pytest.raises(DomainError) as refused:
         async with town.sessions.begin() as session:
-            await partners.set_payout_account(session, town.operator, shop, iban)
+            await lifecycle.set_payout_account(session, town.operator, shop, iban)
     assert (refused.value.code, refused.value.field) == (ErrorCode.VALIDATION, (field,))
     with pytest.raises(DomainError) as bad_payer:
         async with town.sessions.begin() as session:

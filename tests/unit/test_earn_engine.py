@@ -1,4 +1,4 @@
-"""The earn engine, rule by rule and in combination (partners/rules.py)."""
+"""The earn engine, rule by rule and in combination (partners/earning/engine.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coalition.partners.rules import (
+from coalition.partners.earning.checks import check_campaign, check_earn_rate, check_earn_rules
+from coalition.partners.earning.engine import evaluate
+from coalition.partners.earning.model import (
     Basket,
     Campaign,
     CampaignKind,
@@ -26,10 +28,6 @@ from coalition.partners.rules import (
     Setup,
     StampCard,
     Threshold,
-    check_campaign,
-    check_earn_rate,
-    check_earn_rules,
-    evaluate,
 )
 from coalition.platform.errors import DomainError, ErrorCode
 from coalition.platform.programme.rules import (

@@ -1,4 +1,5 @@
--- DESIGN §2 invariants 1-4, enforced by the database so no code path can skip them.
+-- The ledger's invariants (entries balance, wallets equal their entries and lots,
+-- nothing negative, lots add up), enforced by the database so no code path can skip them.
 
 -- Written once, never updated or deleted: corrections are new transactions.
 CREATE FUNCTION ledger_forbid_change() RETURNS trigger LANGUAGE plpgsql AS $$

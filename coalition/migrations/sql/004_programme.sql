@@ -147,7 +147,7 @@ BEGIN
    WHERE m.id = v_till.o_member_id;
 END $$;
 
--- Points for a purchase. The engine (partners/rules.py) decided the awards
+-- Points for a purchase. The engine (partners/earning/engine.py) decided the awards
 -- and effects from the member state it read with rules_member_state; if that
 -- state has changed since (p_expected_seq differs), nothing is written and
 -- the outcome is STALE, so the engine evaluates again. NULL p_expected_seq:

@@ -6,16 +6,15 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from coalition.platform.audit.service import record as audit
-from coalition.platform.auth.tables import credentials
+from coalition.platform.auth import repository
 from coalition.platform.auth.tokens import CredentialKind, PartnerRole, new_token, token_hash
-from coalition.platform.coalitions.tables import partners
-from coalition.platform.members.tables import members
+from coalition.platform.runtime.broadcasts import CREDENTIALS_REVOKED
 from coalition.platform.runtime.caching import Remembered
-from coalition.platform.runtime.database import Executor
+from coalition.platform.runtime.database import AsyncSession, Executor
+from coalition.platform.runtime.unit_of_work import announce_after_commit
 
 
 @dataclass(frozen=True)
@@ -58,41 +57,27 @@ async def issue(
 ) -> tuple[uuid.UUID, str]:
     """A new credential; the token is returned here and never again."""
     token = new_token(kind)
-    credential_id = (
-        await connection.execute(
-            credentials.insert()
-            .values(
-                coalition_id=coalition_id,
-                kind=kind,
-                role=role,
-                partner_id=partner_id,
-                member_id=member_id,
-                token_hash=token_hash(token),
-                label=label,
-            )
-            .returning(credentials.c.id)
-        )
-    ).scalar_one()
+    credential_id = await repository.insert_credential(
+        connection,
+        coalition_id=coalition_id,
+        kind=kind,
+        role=role,
+        partner_id=partner_id,
+        member_id=member_id,
+        token_hash=token_hash(token),
+        label=label,
+    )
     return credential_id, token
 
 
-async def revoke(connection: Executor, principal: Principal, credential_id: uuid.UUID) -> bool:
+async def revoke(session: AsyncSession, principal: Principal, credential_id: uuid.UUID) -> bool:
     """Revoke an active credential of the principal's coalition and audit it;
-    False if there is none. Callers broadcast the revocation after commit."""
-    result = await connection.execute(
-        update(credentials)
-        .where(
-            credentials.c.id == credential_id,
-            credentials.c.coalition_id == principal.coalition_id,
-            credentials.c.revoked_at.is_(None),
-        )
-        .values(revoked_at=datetime.now(UTC))
-        .returning(credentials.c.id)
-    )
-    if result.first() is None:
+    False if there is none. Every process forgets it once this commits."""
+    if not await repository.revoke_credential(session, principal.coalition_id, credential_id, datetime.now(UTC)):
         return False
+    announce_after_commit(session, CREDENTIALS_REVOKED)
     await audit(
-        connection,
+        session,
         coalition_id=principal.coalition_id,
         actor=principal.actor,
         action="credential.revoke",
@@ -114,41 +99,17 @@ class Authenticator:
         return await self._principals.get(token_hash(token))
 
     async def _lookup(self, digest: bytes) -> Principal | None:
-        now = datetime.now(UTC)
-        query = (
-            select(
-                credentials.c.id,
-                credentials.c.kind,
-                credentials.c.coalition_id,
-                credentials.c.partner_id,
-                credentials.c.role,
-                credentials.c.member_id,
-            )
-            .select_from(
-                credentials.outerjoin(partners, partners.c.id == credentials.c.partner_id).outerjoin(
-                    members, members.c.id == credentials.c.member_id
-                )
-            )
-            .where(
-                credentials.c.token_hash == digest,
-                credentials.c.revoked_at.is_(None),
-                (credentials.c.expires_at.is_(None)) | (credentials.c.expires_at > now),
-                # A terminated partner's keys and an erased member's tokens stop working.
-                partners.c.status.is_distinct_from("TERMINATED"),
-                members.c.status.is_distinct_from("ERASED"),
-            )
-        )
         async with self._engine.connect() as connection:
-            row = (await connection.execute(query)).first()
-        if row is None:
+            found = await repository.active_credential(connection, digest, datetime.now(UTC))
+        if found is None:
             return None
         return Principal(
-            credential_id=row.id,
-            kind=CredentialKind(row.kind),
-            coalition_id=row.coalition_id,
-            partner_id=row.partner_id,
-            role=PartnerRole(row.role) if row.role else None,
-            member_id=row.member_id,
+            credential_id=found.id,
+            kind=found.kind,
+            coalition_id=found.coalition_id,
+            partner_id=found.partner_id,
+            role=found.role,
+            member_id=found.member_id,
         )
 
     def forget_all(self) -> None:

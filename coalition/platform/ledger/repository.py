@@ -192,3 +192,13 @@ async def expiring_lots(
 
 async def create_wallet(connection: Executor, member_id: uuid.UUID, coalition_id: uuid.UUID) -> None:
     await connection.execute(wallets.insert().values(member_id=member_id, coalition_id=coalition_id))
+
+
+async def post_bonus(
+    connection: Executor, member_id: uuid.UUID, coalition_id: uuid.UUID, points: int, lines: list[str], reason: str
+) -> None:
+    """Coalition-funded points, in the caller's transaction."""
+    await connection.execute(
+        text("SELECT ledger_post_bonus(:member, :coalition, :points, CAST(:lines AS text[]), :reason)"),
+        {"member": member_id, "coalition": coalition_id, "points": points, "lines": lines, "reason": reason},
+    )

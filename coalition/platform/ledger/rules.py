@@ -1,8 +1,10 @@
 """The ledger's arithmetic as plain functions: which lots a redemption uses,
 what a reversal gives back, what a wallet shows.
 
-The posting functions in the database (migrations/sql/003_postings.sql) apply
-these same rules inside one statement, so a posting is one round trip. This
+The posting functions in the database apply these same rules inside one
+statement, so a posting is one round trip: ledger_redeem in
+migrations/sql/003_postings.sql, ledger_reverse and ledger_consume_fifo in
+004_programme.sql, ledger_wallet_figures in 007_hot_path.sql. This
 module is their specification: unit tests pin the rules down, and the
 property tests check that the database's postings agree with it step by step.
 """

@@ -88,7 +88,14 @@ def _accepted(posting: Posting, messages: dict[str, str] | None = None) -> Posti
     if posting.outcome == "STALE":
         raise StaleMemberState
     message = (messages or {}).get(posting.outcome) or _REFUSALS[posting.outcome]
+    if posting.outcome == "INSUFFICIENT_POINTS" and posting.available is not None:
+        # The refusal carries the wallet's figures already: no second look.
+        message = f"{message}: only {_points(posting.available)} available"
     raise DomainError(ErrorCode(posting.outcome), message)
+
+
+def _points(points: int) -> str:
+    return f"{points} point is" if points == 1 else f"{points} points are"
 
 
 async def redeem_in_session(

@@ -1,4 +1,6 @@
-"""Ledger tables. Invariants live in the database (see migrations/sql/ledger.sql).
+"""Ledger tables. Their invariants live in the database: the triggers of
+migrations/sql/002_ledger_invariants.sql (ledger_apply_consumption as
+004_programme.sql redefines it).
 
 Every ledger table leads with ``member_id``: a posting touches one member, so
 the tables can be distributed by member later without changing a key.

@@ -1,5 +1,8 @@
-"""``coalition ledger verify``: every invariant of DESIGN §2, recomputed from
-the ledger's rows rather than trusted from its derived columns."""
+"""``coalition ledger verify``: the ledger's invariants (every transaction's
+entries sum to zero; a wallet's balance equals its entries and its lots;
+nothing goes negative; a lot's consumptions, expiry and remaining add up to
+its points), recomputed from the ledger's rows rather than trusted from its
+derived columns."""
 
 from __future__ import annotations
 

@@ -5,9 +5,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, func, select, update
+from sqlalchemy import Row, func, select, text, update
+from sqlalchemy.dialects.postgresql import insert
 
-from coalition.platform.ledger.tables import transactions
+from coalition.platform.ledger.tables import idempotency_keys, transactions
 from coalition.platform.members.tables import members
 from coalition.platform.runtime.database import Executor
 
@@ -111,3 +112,42 @@ async def set_referrer(connection: Executor, member_id: uuid.UUID, referrer_id: 
         )
     ).one()
     return MemberRecord.from_row(row)
+
+
+# ---------- enrolment's idempotency keys ----------
+
+
+@dataclass(frozen=True)
+class EnrolmentKey:
+    request_hash: str
+    member_id: uuid.UUID | None
+    transaction_id: uuid.UUID | None  # set: the key was used for a posting, not an enrolment
+
+
+async def enrolment_key(connection: Executor, scope_id: uuid.UUID, key: str) -> EnrolmentKey | None:
+    row = (
+        await connection.execute(
+            select(
+                idempotency_keys.c.request_hash, idempotency_keys.c.member_id, idempotency_keys.c.transaction_id
+            ).where(idempotency_keys.c.scope_id == scope_id, idempotency_keys.c.key == key)
+        )
+    ).first()
+    return None if row is None else EnrolmentKey(row.request_hash, row.member_id, row.transaction_id)
+
+
+async def new_member_id(connection: Executor) -> uuid.UUID:
+    member_id: uuid.UUID = (await connection.execute(text("SELECT coalition_uuid7()"))).scalar_one()
+    return member_id
+
+
+async def claim_enrolment_key(
+    connection: Executor, scope_id: uuid.UUID, key: str, fingerprint: str, member_id: uuid.UUID
+) -> bool:
+    """False when another request holds the key already."""
+    claimed = await connection.execute(
+        insert(idempotency_keys)
+        .values(scope_id=scope_id, key=key, request_hash=fingerprint, member_id=member_id)
+        .on_conflict_do_nothing()
+        .returning(idempotency_keys.c.key)
+    )
+    return claimed.first() is not None

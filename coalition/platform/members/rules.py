@@ -59,14 +59,38 @@ def check_birth_date(birth_date: date | None, today: date) -> date | None:
 
 
 _REFERRAL_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
+# The lengths of the codes as generated: a longer one cannot be anybody's.
+REFERRAL_CODE_LENGTH = 8
+_INVITE_PREFIX = "INV"
+_INVITE_RANDOM_BYTES = 5
+INVITE_CODE_LENGTH = len(_INVITE_PREFIX) + 2 * _INVITE_RANDOM_BYTES
 
 
 def new_referral_code() -> str:
-    return "".join(secrets.choice(_REFERRAL_ALPHABET) for _ in range(8))
+    return "".join(secrets.choice(_REFERRAL_ALPHABET) for _ in range(REFERRAL_CODE_LENGTH))
+
+
+def new_invite_code() -> str:
+    return _INVITE_PREFIX + secrets.token_hex(_INVITE_RANDOM_BYTES).upper()
 
 
 def normalise_code(code: str) -> str:
     return code.strip().upper().replace("-", "").replace(" ", "")
+
+
+def check_referral_code(code: str) -> str:
+    """The code as typed (any case, with dashes or spaces), normalised."""
+    normalised = normalise_code(code)
+    if len(normalised) > REFERRAL_CODE_LENGTH:
+        raise validation(f"referralCode has at most {REFERRAL_CODE_LENGTH} characters", "referralCode")
+    return normalised
+
+
+def check_invite_code(code: str) -> str:
+    normalised = normalise_code(code)
+    if len(normalised) > INVITE_CODE_LENGTH:
+        raise validation(f"inviteCode has at most {INVITE_CODE_LENGTH} characters", "inviteCode")
+    return normalised
 
 
 def check_referral(member_id: object, referrer_chain: Sequence[object]) -> None:

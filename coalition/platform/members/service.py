@@ -6,14 +6,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import select, text
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 
-from coalition.platform.errors import DomainError, ErrorCode, validation
-from coalition.platform.ledger.repository import create_wallet
+from coalition.platform.errors import DomainError, ErrorCode
+from coalition.platform.ledger.repository import create_wallet, post_bonus
 from coalition.platform.ledger.service import check_card_number, check_idempotency_key, request_hash
-from coalition.platform.ledger.tables import idempotency_keys
 from coalition.platform.members import repository, rules
 from coalition.platform.members.repository import MemberRecord
 from coalition.platform.programme import repository as programme
@@ -33,11 +30,7 @@ class Enrolment:
 
 
 async def _replay(session: AsyncSession, scope_id: uuid.UUID, key: str, fingerprint: str) -> MemberRecord | None:
-    row = (
-        await session.execute(
-            select(idempotency_keys).where(idempotency_keys.c.scope_id == scope_id, idempotency_keys.c.key == key)
-        )
-    ).first()
+    row = await repository.enrolment_key(session, scope_id, key)
     if row is None:
         return None
     if row.request_hash != fingerprint or row.transaction_id is not None:
@@ -46,6 +39,7 @@ async def _replay(session: AsyncSession, scope_id: uuid.UUID, key: str, fingerpr
             "this idempotency key was used for a different request",
             ("idempotencyKey",),
         )
+    assert row.member_id is not None
     return (await repository.members_by_ids(session, [row.member_id]))[0]
 
 
@@ -63,10 +57,8 @@ async def enrol(
     email = rules.check_email(request.email)
     phone = rules.check_phone(request.phone)
     birth_date = rules.check_birth_date(request.birth_date, datetime.now(UTC).date())
-    invite = rules.normalise_code(request.invite_code) if request.invite_code else None
-    referral = rules.normalise_code(request.referral_code) if request.referral_code else None
-    if (invite and len(invite) > 32) or (referral and len(referral) > 16):
-        raise validation("code is too long", "inviteCode" if invite and len(invite) > 32 else "referralCode")
+    invite = rules.check_invite_code(request.invite_code) if request.invite_code else None
+    referral = rules.check_referral_code(request.referral_code) if request.referral_code else None
     fingerprint = request_hash(
         "enrol",
         {"card": card, "email": email, "phone": phone, "birthDate": birth_date, "invite": invite, "referral": referral},
@@ -75,14 +67,8 @@ async def enrol(
     if replayed is not None:
         return replayed
 
-    member_id = (await session.execute(text("SELECT coalition_uuid7()"))).scalar_one()
-    claimed = await session.execute(
-        insert(idempotency_keys)
-        .values(scope_id=scope_id, key=key, request_hash=fingerprint, member_id=member_id)
-        .on_conflict_do_nothing()
-        .returning(idempotency_keys.c.key)
-    )
-    if claimed.first() is None:
+    member_id = await repository.new_member_id(session)
+    if not await repository.claim_enrolment_key(session, scope_id, key, fingerprint, member_id):
         # A copy of this request committed while we were looking.
         replayed = await _replay(session, scope_id, key, fingerprint)
         assert replayed is not None
@@ -125,15 +111,7 @@ async def enrol(
         raise DomainError(ErrorCode.CONFLICT, "this member is already enrolled") from exc
     signup = programme_rules.bonuses.signup
     if signup:
-        await session.execute(
-            text("SELECT ledger_post_bonus(:member, :coalition, :points, CAST(:lines AS text[]), 'signup')"),
-            {
-                "member": member.id,
-                "coalition": coalition_id,
-                "points": signup,
-                "lines": [f"Welcome bonus (coalition): +{signup}"],
-            },
-        )
+        await post_bonus(session, member.id, coalition_id, signup, [f"Welcome bonus (coalition): +{signup}"], "signup")
     return member
 
 
@@ -142,10 +120,11 @@ async def apply_referral_code(
 ) -> MemberRecord:
     """A member who joined without a referral names who referred them, before
     their first purchase."""
+    referral = rules.check_referral_code(code)
     member = await repository.member_for_update(session, member_id)
     if member is None or member.coalition_id != coalition_id:
         raise DomainError(ErrorCode.NOT_FOUND, "no such member")
-    referrer = await repository.member_by_referral_code(session, coalition_id, rules.normalise_code(code))
+    referrer = await repository.member_by_referral_code(session, coalition_id, referral)
     if referrer is None or referrer.status != "ACTIVE":
         raise DomainError(ErrorCode.NOT_FOUND, "no member has this referral code", ("referralCode",))
     rules.check_referral(member.id, await repository.referrer_chain(session, referrer.id))

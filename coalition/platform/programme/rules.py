@@ -1,13 +1,13 @@
 """Coalition-wide programme rules, as plain values and pure functions.
 
 The operator sets these once for the whole coalition; every partner's earn
-rules are checked against the limits, and the earn engine (partners/rules.py)
+rules are checked against the limits, and the earn engine (partners/earning/engine.py)
 applies the bonuses and tier multipliers.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import ROUND_FLOOR, Decimal
 from enum import StrEnum
@@ -106,6 +106,30 @@ class CoalitionRules:
         )
 
 
+@dataclass(frozen=True)
+class CoalitionRulesChanges:
+    """A change to the coalition's rules, section by section; None keeps the
+    section as it is."""
+
+    limits: Limits | None = None
+    bonuses: Bonuses | None = None
+    tiers: TierPolicy | None = None
+    enrolment: EnrolmentMode | None = None
+    transfers: Transfers | None = None
+    donation_matching: DonationMatching | None = None
+    language: str | None = None
+
+    @classmethod
+    def replacing(cls, rules: CoalitionRules) -> CoalitionRulesChanges:
+        """Every section of ``rules``, replacing the current ones."""
+        return cls(**{name: getattr(rules, name) for name in cls.__dataclass_fields__})
+
+
+def merge(current: CoalitionRules, changes: CoalitionRulesChanges) -> CoalitionRules:
+    kept = {name: value for name in changes.__dataclass_fields__ if (value := getattr(changes, name)) is not None}
+    return replace(current, **kept)
+
+
 LANGUAGES = ("en", "nl")
 MAX_BONUS = 1_000_000
 _MAX_RATE = Decimal(1000)
@@ -192,7 +216,7 @@ def check_coalition_rules(rules: CoalitionRules) -> CoalitionRules:
 
 
 @dataclass(frozen=True)
-class TierStanding:
+class TierProgress:
     tier: Tier | None
     next_tier: Tier | None
     qualifying: int  # the member's figure over the window
@@ -234,17 +258,17 @@ def tier_after_review(
     return policy.tiers[_level(policy, held) - 1] if _level(policy, held) > 0 else None
 
 
-def standing(policy: TierPolicy, current: str | None, qualifying: int) -> TierStanding:
+def standing(policy: TierPolicy, current: str | None, qualifying: int) -> TierProgress:
     tier = tier_by_code(policy, current) or qualified_tier(policy, qualifying)
     level = _level(policy, tier)
     next_tier = policy.tiers[level + 1] if level + 1 < len(policy.tiers) else None
     if next_tier is None:
-        return TierStanding(tier, None, qualifying, 0, Decimal(1))
+        return TierProgress(tier, None, qualifying, 0, Decimal(1))
     floor = tier.threshold if tier else 0
     span = next_tier.threshold - floor
     done = min(max(qualifying - floor, 0), span)
     progress = (Decimal(done) / Decimal(span)).quantize(Decimal("0.0001"), rounding=ROUND_FLOOR)
-    return TierStanding(tier, next_tier, qualifying, max(next_tier.threshold - qualifying, 0), progress)
+    return TierProgress(tier, next_tier, qualifying, max(next_tier.threshold - qualifying, 0), progress)
 
 
 # ---------- bonuses ----------

@@ -3,7 +3,6 @@ the daily tier review."""
 
 from __future__ import annotations
 
-import secrets
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -13,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from coalition.platform.audit.service import record_change
 from coalition.platform.auth.service import Principal
 from coalition.platform.errors import DomainError, ErrorCode, validation
+from coalition.platform.members.rules import new_invite_code
 from coalition.platform.programme import repository
 from coalition.platform.programme.repository import CharityRecord
 from coalition.platform.programme.rules import CoalitionRules, check_coalition_rules, tier_after_review
@@ -39,12 +39,11 @@ async def replace_rules(
     return before, rules
 
 
-async def current_rules(connection: Executor, coalition_id: uuid.UUID) -> CoalitionRules:
+async def current_rules(connection: Executor, coalition_id: uuid.UUID, *, for_update: bool = False) -> CoalitionRules:
+    """``for_update``: held until the transaction ends, for a change made from them."""
+    if for_update:
+        return await repository.load_rules_for_update(connection, coalition_id)
     return await repository.load_rules(connection, coalition_id)
-
-
-def _invite_code() -> str:
-    return "INV" + secrets.token_hex(5).upper()
 
 
 async def create_invite(
@@ -56,7 +55,7 @@ async def create_invite(
         raise validation("expiresAt must be a future time with an offset", "expiresAt")
     if label is not None and len(label) > 200:
         raise validation("label must be at most 200 characters", "label")
-    code = _invite_code()
+    code = new_invite_code()
     invite_id = await repository.insert_invite(
         session, coalition_id=principal.coalition_id, code=code, max_uses=max_uses, expires_at=expires_at, label=label
     )

@@ -1,0 +1,1 @@
+"""Queries for what partners configure and what the till reads."""
