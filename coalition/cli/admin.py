@@ -168,17 +168,12 @@ def revoke(slug: str, credential_id: str) -> None:
     """Revoke a key or token; running API processes refuse it at once."""
     from coalition.platform.auth.service import Principal
     from coalition.platform.auth.service import revoke as revoke_credential
-    from coalition.platform.runtime.broadcasts import CREDENTIALS_REVOKED
-    from coalition.platform.runtime.unit_of_work import announce_after_commit
 
     target = parse_id(credential_id, "--credential")
 
     async def use(session: AsyncSession) -> bool:
         cli = Principal.local_operator(await coalition_id(session, slug), via="coalition admin revoke")
-        revoked = await revoke_credential(session, cli, target)
-        if revoked:
-            announce_after_commit(session, CREDENTIALS_REVOKED)
-        return revoked
+        return await revoke_credential(session, cli, target)  # announced to the API processes once committed
 
     if not use_case(use):
         raise click.BadParameter(f"no active credential {credential_id} in {slug!r}", param_hint=["--credential"])

@@ -10,6 +10,7 @@ import sys
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import text
 
 from coalition.demo import SLUG, TIMEZONE, seed
@@ -22,6 +23,7 @@ def _coalition(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[s
     )
 
 
+@pytest.mark.slow
 async def test_the_demo_seed_settles_and_approves_past_days_with_content(settings, engine, tmp_path) -> None:
     town = await seed(settings, members=20, days=3)
     today = datetime.now(ZoneInfo(TIMEZONE)).date()

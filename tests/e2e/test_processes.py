@@ -49,6 +49,12 @@ def env(settings) -> dict[str, str]:
 
 
 async def test_admin_commands_print_json_and_the_tokens_work(env, settings) -> None:
+    import asyncio
+
+    from litestar.testing import AsyncTestClient
+
+    from coalition.app import create_app
+
     slug = f"cli-{os.getpid()}-{time.monotonic_ns() % 100000}"
     created = json.loads(
         coalition(
@@ -74,10 +80,19 @@ async def test_admin_commands_print_json_and_the_tokens_work(env, settings) -> N
 
     operator = json.loads(coalition("admin", "operator-token", "--coalition", slug, "--json", env=env).stdout)
     assert operator["token"].startswith("coal_op_")
-    # Its id is what revoke takes; the revoked token no longer opens the API.
-    coalition("admin", "revoke", "--coalition", slug, "--credential", operator["id"], env=env)
-    assert await _api_status(settings, operator["token"]) == 401
-    assert await _api_status(settings, created["operatorToken"]) == 200
+    # Its id is what revoke takes; a running API that trusts the token for five
+    # minutes refuses it as soon as the command has committed (broadcast).
+    trusting = settings.model_copy(update={"auth_cache_seconds": 300})
+    async with AsyncTestClient(create_app(trusting)) as api:
+        assert await _api_status(api, operator["token"]) == 200  # now remembered
+        coalition("admin", "revoke", "--coalition", slug, "--credential", operator["id"], env=env)
+        for _ in range(50):
+            if await _api_status(api, operator["token"]) == 401:
+                break
+            await asyncio.sleep(0.1)
+        else:
+            raise AssertionError("the running API still accepts the revoked operator token")
+        assert await _api_status(api, created["operatorToken"]) == 200
     partner = json.loads(
         coalition("admin", "create-partner", "--coalition", slug, "--name", "Bakery", "--earn-rate", "1",
                   "--activate", "--json", env=env).stdout
@@ -124,16 +139,11 @@ async def test_admin_commands_print_json_and_the_tokens_work(env, settings) -> N
     assert "all invariants hold" in verified.stdout
 
 
-async def _api_status(settings, token: str) -> int:
-    from litestar.testing import AsyncTestClient
-
-    from coalition.app import create_app
-
-    async with AsyncTestClient(create_app(settings)) as client:
-        answer = await client.post(
-            "/graphql", json={"query": "{ coalition { name } }"}, headers={"Authorization": f"Bearer {token}"}
-        )
-        return answer.status_code
+async def _api_status(api, token: str) -> int:
+    answer = await api.post(
+        "/graphql", json={"query": "{ coalition { name } }"}, headers={"Authorization": f"Bearer {token}"}
+    )
+    return answer.status_code
 
 
 async def test_ledger_verify_names_each_violation(env, town) -> None:
@@ -195,6 +205,7 @@ def test_serve_uses_the_configured_servers_and_starts_none(env, tmp_path) -> Non
         process.wait(timeout=30)
 
 
+@pytest.mark.slow
 def test_a_second_server_on_a_port_in_use_is_refused_before_it_listens(env, tmp_path) -> None:
     port = _free_port()
     first = subprocess.Popen([sys.executable, "-m", "coalition", "serve", "--port", str(port)], env=env)

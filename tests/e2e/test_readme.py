@@ -34,6 +34,7 @@ def env(settings) -> dict[str, str]:
     return {**os.environ, "COALITION_DATABASE_URL": settings.database_url, "COALITION_REDIS_URL": settings.redis_url}
 
 
+@pytest.mark.slow
 def test_setting_up_a_real_coalition_works_as_written(env) -> None:
     commands = readme_commands("## Setting up a real coalition")
     assert ["admin", "enrol-member"] in [c[:2] for c in commands]
