@@ -73,8 +73,10 @@ SHOPS = [
 @dataclass(frozen=True)
 class DemoTown:
     tokens: dict[str, str]  # label: token, ready to paste
-    settled_from: date  # the first and last of the past days, settled and approved
-    settled_through: date
+    # The first and last of the past days, settled and approved (None: a town
+    # seeded by a version of the demo that had no history).
+    settled_from: date | None
+    settled_through: date | None
 
 
 async def seed(settings: Settings, *, members: int, days: int) -> DemoTown:
@@ -91,7 +93,8 @@ async def seed(settings: Settings, *, members: int, days: int) -> DemoTown:
             coalition = await coalition_by_slug(session, SLUG)
             assert coalition is not None
             settled = await settled_days(session, coalition.id)
-        return DemoTown(await _fresh_tokens(sessions, coalition.id), settled[0], settled[-1])
+        first, last = (settled[0], settled[-1]) if settled else (None, None)
+        return DemoTown(await _fresh_tokens(sessions, coalition.id), first, last)
     finally:
         await engine.dispose()
 

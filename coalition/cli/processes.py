@@ -76,13 +76,12 @@ def demo(port: int | None, member_count: int, days: int) -> None:
             for label, token in town.tokens.items():
                 click.echo(f"  {label}: {token}")
             click.echo("")
-            click.echo(f"Settled and approved: {town.settled_from.isoformat()}..{town.settled_through.isoformat()}")
-            click.echo("Try:")
-            click.echo(
-                f"  coalition payouts export --coalition demo --period {town.settled_from.isoformat()}.."
-                f"{town.settled_through.isoformat()} --out payouts.xml"
-            )
+            if town.settled_from and town.settled_through:
+                period = f"{town.settled_from.isoformat()}..{town.settled_through.isoformat()}"
+                click.echo(f"Settled and approved: {period}. Its payout file:")
+                click.echo(f"  coalition payouts export --coalition demo --period {period} --out payouts.xml")
             click.echo(f"Programme terms: http://{settings.host}:{port}/terms/demo (?lang=nl)")
+            click.echo("Try the API:")
             click.echo(
                 f"  curl -s {url} -H 'Authorization: Bearer {town.tokens['operator token']}' "
                 "-H 'Content-Type: application/json' "
