@@ -51,6 +51,7 @@ def write_output(path: Path, content: bytes) -> None:
 def settle(slug: str, first: str, last: str | None) -> None:
     """Settle business days: one run per day, safe to repeat; an open day is provisional."""
     from coalition.platform.runtime.database import create_engine, create_sessionmaker
+    from coalition.platform.runtime.unit_of_work import unit_of_work
     from coalition.settlement.service import run_day
 
     start = parse_date(first, "--date")
@@ -69,7 +70,7 @@ def settle(slug: str, first: str, last: str | None) -> None:
                 coalition = await coalition_id(session, slug)  # a wrong slug is told before any settling
             with click.progressbar(days, label="settling", file=sys.stderr, show_pos=True) as bar:
                 for day in bar:  # in date order: each day is its own use case, committed on its own
-                    async with sessions.begin() as session:
+                    async with unit_of_work(sessions) as session:
                         settled = await run_day(session, coalition, day)
                     done.append(f"{day.isoformat()} {settled.status}")
         finally:
