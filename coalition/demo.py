@@ -1,5 +1,6 @@
 """``coalition demo``: a small town's coalition with shops, members and a few
-weeks of trade, posted through the same services the API uses."""
+weeks of trade, posted day by day through the same services the API uses,
+each past day settled and approved as the nightly job and the operator would."""
 
 from __future__ import annotations
 
@@ -7,10 +8,13 @@ import asyncio
 import contextlib
 import random
 import uuid
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from coalition.partners import lifecycle
 from coalition.partners import programme as partner_programme
@@ -45,10 +49,15 @@ from coalition.platform.programme.rules import (
     TierPolicy,
     Transfers,
 )
-from coalition.platform.runtime.database import AsyncSession, create_engine, create_sessionmaker
+from coalition.platform.runtime.database import AsyncSession, asyncpg_url, create_engine, create_sessionmaker
 from coalition.platform.runtime.settings import Settings
+from coalition.settlement import service as settlement
 
 SLUG = "demo"
+TIMEZONE = "Europe/Amsterdam"
+# The posting functions read the time from ledger_now(), which follows this
+# setting when a session sets it: how the seed posts past days' trade.
+CLOCK = "coalition.clock"
 
 # (name, points per euro, typical basket in euro)
 SHOPS = [
@@ -61,8 +70,17 @@ SHOPS = [
 ]
 
 
-async def seed(settings: Settings, *, members: int, days: int) -> dict[str, str]:
-    """Seed once (a second run only issues fresh tokens); return labelled tokens."""
+@dataclass(frozen=True)
+class DemoTown:
+    tokens: dict[str, str]  # label: token, ready to paste
+    # The first and last of the past days, settled and approved (None: a town
+    # seeded by a version of the demo that had no history).
+    settled_from: date | None
+    settled_through: date | None
+
+
+async def seed(settings: Settings, *, members: int, days: int) -> DemoTown:
+    """Seed once (a second run only issues fresh tokens)."""
     assert settings.database_url is not None
     engine = create_engine(settings.database_url, pool_size=8)
     sessions = create_sessionmaker(engine)
@@ -70,10 +88,22 @@ async def seed(settings: Settings, *, members: int, days: int) -> dict[str, str]
         async with sessions.begin() as session:
             existing = await coalition_by_slug(session, SLUG)
         if existing is None:
-            return await _seed_new(engine, sessions, members, days)
-        return await _fresh_tokens(sessions, existing.id)
+            await _seed_new(settings.database_url, sessions, members, days)
+        async with sessions.begin() as session:
+            coalition = await coalition_by_slug(session, SLUG)
+            assert coalition is not None
+            settled = await settled_days(session, coalition.id)
+        first, last = (settled[0], settled[-1]) if settled else (None, None)
+        return DemoTown(await _fresh_tokens(sessions, coalition.id), first, last)
     finally:
         await engine.dispose()
+
+
+async def settled_days(session: AsyncSession, coalition_id: uuid.UUID) -> list[date]:
+    from coalition.settlement.repository import run_page
+
+    runs = await run_page(session, coalition_id, None, 366)
+    return sorted(run.business_date for run in runs if run.status == "APPROVED")
 
 
 async def _fresh_tokens(sessions: async_sessionmaker[AsyncSession], coalition_id: uuid.UUID) -> dict[str, str]:
@@ -84,21 +114,21 @@ async def _fresh_tokens(sessions: async_sessionmaker[AsyncSession], coalition_id
 
     async with sessions.begin() as session:
         _, operator = await issue(session, coalition_id=coalition_id, kind=CredentialKind.OPERATOR)
-        partner_id = (
-            await session.execute(
-                select(partners_table.c.id)
-                .where(partners_table.c.coalition_id == coalition_id)
-                .order_by(partners_table.c.id)
-                .limit(1)
-            )
-        ).scalar_one()
-        _, pos = await issue(
-            session,
-            coalition_id=coalition_id,
-            kind=CredentialKind.PARTNER,
-            partner_id=partner_id,
-            role=PartnerRole.POS,
+        tokens = {"operator token": operator}
+        shops = await session.execute(
+            select(partners_table.c.id, partners_table.c.name)
+            .where(partners_table.c.coalition_id == coalition_id)
+            .order_by(partners_table.c.id)
         )
+        for shop in shops:
+            _, pos = await issue(
+                session,
+                coalition_id=coalition_id,
+                kind=CredentialKind.PARTNER,
+                partner_id=shop.id,
+                role=PartnerRole.POS,
+            )
+            tokens[f"till (POS) key of {shop.name} (partner {shop.id})"] = pos
         member = (
             await session.execute(
                 select(members_table.c.id, members_table.c.card_number)
@@ -110,11 +140,8 @@ async def _fresh_tokens(sessions: async_sessionmaker[AsyncSession], coalition_id
         _, member_token = await issue(
             session, coalition_id=coalition_id, kind=CredentialKind.MEMBER, member_id=member.id
         )
-    return {
-        "operator token": operator,
-        "till (POS) key of the first shop": pos,
-        f"member token (card {member.card_number})": member_token,
-    }
+    tokens[f"member token (card {member.card_number})"] = member_token
+    return tokens
 
 
 async def _programme(session: AsyncSession, operator: Principal, shop_ids: list[uuid.UUID]) -> None:
@@ -173,24 +200,29 @@ async def _programme(session: AsyncSession, operator: Principal, shop_ids: list[
 
 
 async def _seed_new(
-    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession], member_count: int, days: int
-) -> dict[str, str]:
+    database_url: str, sessions: async_sessionmaker[AsyncSession], member_count: int, days: int
+) -> None:
     rng = random.Random(2026)
     async with sessions.begin() as session:
         coalition, _ = await create_coalition(
             session, slug=SLUG, name="Demo Town Shops", currency="EUR", point_value="0.01",
-            timezone="Europe/Amsterdam", points_name="Town Points", pending_days=0, expiry_months=12,
+            timezone=TIMEZONE, points_name="Town Points", pending_days=0, expiry_months=12,
         )  # fmt: skip
         principal = Principal.local_operator(coalition.id, via="coalition demo")
         shops = []
-        for name, rate, basket in SHOPS:
+        for number, (name, rate, basket) in enumerate(SHOPS, start=1):
             partner, _ = await lifecycle.create_partner(
-                session, principal, name=name, earn_rate_per_unit=rate, iban=None
+                session, principal, name=name, earn_rate_per_unit=rate, iban=_test_iban(number)
             )
             await lifecycle.set_status(session, principal, partner.id, "ACTIVE")
             shops.append((partner.id, basket))
         await _programme(session, principal, [shop_id for shop_id, _ in shops])
+        await settlement.set_paying_account(session, principal, "Demo Town Shops Association", _test_iban(0), None)
+
+    today = datetime.now(ZoneInfo(TIMEZONE)).date()
+    first_day = today - timedelta(days=days)
     async with sessions.begin() as session:
+        await _set_clock(session, _business_hours(first_day))  # members join on the first day of trade
         cards = []
         for index in range(member_count):
             shop_id = shops[index % len(shops)][0]
@@ -203,14 +235,13 @@ async def _seed_new(
             )
             cards.append(member.card_number)
 
-    ledger = LedgerService(PostingGateway(engine))
-    setups = TillSetups(engine)
-    now = datetime.now(UTC)
-
-    async def shop_day(day: int, shop_id: uuid.UUID, basket: tuple[int, int]) -> None:
+    async def shop_day(ledger: LedgerService, setups: TillSetups, day: date, shop_id: uuid.UUID,
+                       basket: tuple[int, int]) -> None:  # fmt: skip
         for n in range(rng.randint(5, 15)):
             card = rng.choice(cards)
-            when = now - timedelta(days=day, hours=rng.randint(0, 10))
+            when: datetime | None = _business_hours(day) + timedelta(minutes=rng.randint(0, 600))
+            if when is not None and when > datetime.now(UTC):  # today's trade so far
+                when = None
             amount = Decimal(rng.randint(basket[0] * 100, basket[1] * 100)) / 100
             lines = None
             if shop_id == shops[1][0]:  # the coffee bar rings up coffees, for its stamp card
@@ -228,6 +259,50 @@ async def _seed_new(
                         card_number=rng.choice(cards), points=rng.choice([50, 100, 200]), receipt_ref=None,
                     )  # fmt: skip
 
-    for day in range(days, 0, -1):
-        await asyncio.gather(*(shop_day(day, shop_id, basket) for shop_id, basket in shops))
-    return await _fresh_tokens(sessions, coalition.id)
+    for offset in range(days, -1, -1):  # every past day in order, then a little of today's (open) trade
+        day = today - timedelta(days=offset)
+        engine = _engine_at(database_url, _business_hours(day) if offset else None)
+        gateway = PostingGateway(engine)
+        ledger = LedgerService(gateway)
+        try:
+            setups = TillSetups(engine)
+            await asyncio.gather(*(shop_day(ledger, setups, day, shop_id, basket) for shop_id, basket in shops))
+        finally:
+            await gateway.aclose()
+            await engine.dispose()
+
+    async with sessions.begin() as session:  # what the nightly job and the operator would have done
+        for offset in range(days, 0, -1):
+            await settlement.run_day(session, coalition.id, today - timedelta(days=offset))
+            await settlement.approve(session, principal, today - timedelta(days=offset))
+
+
+def _business_hours(day: date) -> datetime:
+    return datetime.combine(day, time(8, 30), ZoneInfo(TIMEZONE))
+
+
+async def _set_clock(session: AsyncSession, moment: datetime) -> None:
+    """Only for this transaction (SET LOCAL)."""
+    await session.execute(
+        text("SELECT set_config(:name, :moment, true)"), {"name": CLOCK, "moment": moment.isoformat()}
+    )
+
+
+def _engine_at(database_url: str, moment: datetime | None) -> AsyncEngine:
+    """The till postings run on the posting gateway's own connections, each
+    its own transaction (group commit), so the past day's clock is given to
+    the connections of an engine only this seed uses, and dropped with it."""
+    if moment is None:
+        return create_engine(database_url, pool_size=8)
+    return create_async_engine(
+        asyncpg_url(database_url),
+        pool_size=8,
+        connect_args={"server_settings": {"application_name": "coalition demo seed", CLOCK: moment.isoformat()}},
+    )
+
+
+def _test_iban(number: int) -> str:
+    """Valid (checksummed) IBANs of a made-up Dutch bank, one per number."""
+    from schwifty import IBAN
+
+    return str(IBAN.generate("NL", bank_code="DEMO", account_code=f"{number:010d}").compact)

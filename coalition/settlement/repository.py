@@ -162,6 +162,17 @@ async def save_policy(connection: Executor, coalition_id: uuid.UUID, **values: A
     )
 
 
+async def save_payer(connection: Executor, coalition_id: uuid.UUID, **payer: Any) -> None:
+    """Only the paying account; a coalition without a policy gets the default one with it."""
+    await connection.execute(
+        insert(settlement_policies)
+        .values(coalition_id=coalition_id, funding_model=FundingModel.AT_REDEMPTION.value, **payer)
+        .on_conflict_do_update(
+            index_elements=[settlement_policies.c.coalition_id], set_={**payer, "updated_at": func.now()}
+        )
+    )
+
+
 async def save_contract(connection: Executor, partner_id: uuid.UUID, **values: Any) -> None:
     await connection.execute(
         insert(partner_contracts)

@@ -146,6 +146,19 @@ async def set_policy(session: AsyncSession, principal: Principal, spec: PolicySp
     return spec
 
 
+async def set_paying_account(
+    session: AsyncSession, principal: Principal, name: str, iban: str, bic: str | None
+) -> payouts.Payer:
+    """The account payouts are made from; the rest of the policy stays as it is."""
+    if not name.strip():
+        raise validation("the paying account needs the account holder's name", "payerName")
+    payer = payouts.check_payer(name.strip(), iban, bic)
+    values = {"payer_name": payer.name, "payer_iban": payer.iban, "payer_bic": payer.bic}
+    await repository.save_payer(session, principal.coalition_id, **values)
+    await record_change(session, principal, "settlement.paying_account", principal.coalition_id, after=values)
+    return payer
+
+
 async def set_contract(
     session: AsyncSession,
     principal: Principal,

@@ -13,6 +13,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import httpx
@@ -47,7 +48,13 @@ def env(settings) -> dict[str, str]:
     }
 
 
-def test_admin_commands_print_json_and_the_tokens_work(env) -> None:
+async def test_admin_commands_print_json_and_the_tokens_work(env, settings) -> None:
+    import asyncio
+
+    from litestar.testing import AsyncTestClient
+
+    from coalition.app import create_app
+
     slug = f"cli-{os.getpid()}-{time.monotonic_ns() % 100000}"
     created = json.loads(
         coalition(
@@ -63,7 +70,7 @@ def test_admin_commands_print_json_and_the_tokens_work(env) -> None:
         "--point-value", "0.01", "--timezone", "Europe/Amsterdam", env=env, check=False,
     )  # fmt: skip
     assert again.returncode == 2
-    assert "CONFLICT" in again.stderr
+    assert f"error CONFLICT: --slug: the slug '{slug}' is taken by another coalition" in again.stderr
     bad = coalition(
         "admin", "create-coalition", "--slug", "x-" + slug, "--name", "x", "--currency", "XXY",
         "--point-value", "0.01", "--timezone", "Europe/Amsterdam", env=env, check=False,
@@ -73,6 +80,19 @@ def test_admin_commands_print_json_and_the_tokens_work(env) -> None:
 
     operator = json.loads(coalition("admin", "operator-token", "--coalition", slug, "--json", env=env).stdout)
     assert operator["token"].startswith("coal_op_")
+    # Its id is what revoke takes; a running API that trusts the token for five
+    # minutes refuses it as soon as the command has committed (broadcast).
+    trusting = settings.model_copy(update={"auth_cache_seconds": 300})
+    async with AsyncTestClient(create_app(trusting)) as api:
+        assert await _api_status(api, operator["token"]) == 200  # now remembered
+        coalition("admin", "revoke", "--coalition", slug, "--credential", operator["id"], env=env)
+        for _ in range(50):
+            if await _api_status(api, operator["token"]) == 401:
+                break
+            await asyncio.sleep(0.1)
+        else:
+            raise AssertionError("the running API still accepts the revoked operator token")
+        assert await _api_status(api, created["operatorToken"]) == 200
     partner = json.loads(
         coalition("admin", "create-partner", "--coalition", slug, "--name", "Bakery", "--earn-rate", "1",
                   "--activate", "--json", env=env).stdout
@@ -100,9 +120,30 @@ def test_admin_commands_print_json_and_the_tokens_work(env) -> None:
         "admin", "member-token", "--coalition", slug, "--card", "12345678", "--json", env=env, check=False
     )
     assert missing.returncode != 0
-    assert "no member with card" in missing.stderr
+    assert "Invalid value for '--card': no member with card '12345678'" in missing.stderr
+    assert "enrol-member" in missing.stderr
+    enrolled = json.loads(
+        coalition("admin", "enrol-member", "--coalition", slug, "--card", "12345678", "--json", env=env).stdout
+    )
+    assert enrolled["cardNumber"] == "12345678"
+    again = json.loads(
+        coalition("admin", "enrol-member", "--coalition", slug, "--card", "12345678", "--json", env=env).stdout
+    )
+    assert again == enrolled  # enrolled once, however often the command runs
+    member = json.loads(
+        coalition("admin", "member-token", "--coalition", slug, "--card", "12345678", "--json", env=env).stdout
+    )
+    assert member["token"].startswith("coal_mb_")
+    assert set(member) == {"id", "token"}
     verified = coalition("ledger", "verify", "--coalition", slug, env=env)
     assert "all invariants hold" in verified.stdout
+
+
+async def _api_status(api, token: str) -> int:
+    answer = await api.post(
+        "/graphql", json={"query": "{ coalition { name } }"}, headers={"Authorization": f"Bearer {token}"}
+    )
+    return answer.status_code
 
 
 async def test_ledger_verify_names_each_violation(env, town) -> None:
@@ -162,6 +203,33 @@ def test_serve_uses_the_configured_servers_and_starts_none(env, tmp_path) -> Non
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)
+
+
+@pytest.mark.slow
+def test_a_second_server_on_a_port_in_use_is_refused_before_it_listens(env, tmp_path) -> None:
+    port = _free_port()
+    first = subprocess.Popen([sys.executable, "-m", "coalition", "serve", "--port", str(port)], env=env)
+    try:
+        _wait_ready(f"http://127.0.0.1:{port}/health/ready", first)
+        other = {**env, "COALITION_DATA_DIR": str(tmp_path / "other"), "COALITION_PORT": str(port)}
+        second = subprocess.Popen(
+            [sys.executable, "-m", "coalition", "serve"], env=other, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True,
+        )  # fmt: skip
+        try:
+            out, err = second.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            second.kill()
+            out, err = second.communicate()
+            raise AssertionError(f"a second server started on port {port}: {err}") from None
+        assert second.returncode == 1
+        assert f"port {port} on 127.0.0.1 is already in use" in err
+        assert "Listening" not in out + err
+        assert not (tmp_path / "other").exists()  # refused before any embedded server started
+        assert _wait_ready(f"http://127.0.0.1:{port}/health/ready", first) == {"database": "ok", "redis": "ok"}
+    finally:
+        first.send_signal(signal.SIGTERM)
+        first.wait(timeout=30)
 
 
 def test_embedded_servers_are_shared_and_stopped_by_the_last_user(data_dir) -> None:
@@ -259,6 +327,9 @@ def test_the_readme_demo_command_serves_a_seeded_town(data_dir) -> None:
         }
         operator = next(v for k, v in tokens.items() if k.startswith("operator"))
         member = next(v for k, v in tokens.items() if k.startswith("member"))
+        tills = [v for k, v in tokens.items() if k.startswith("till (POS) key of ")]
+        assert len(set(tills)) == 6  # a key for every shop
+        assert any(line.startswith("Settled and approved: ") for line in banner)
         url = f"http://127.0.0.1:{port}/graphql"
         town = httpx.post(
             url,
@@ -375,7 +446,7 @@ async def test_the_daily_tier_review_runs_from_the_command_line(env, scene) -> N
     assert again.stdout.strip() == "0 member(s) changed tier"
     wrong = coalition("programme", "review-tiers", "--coalition", slug, "--date", "soon", env=env, check=False)
     assert wrong.returncode == 2
-    assert "not a date: soon" in wrong.stderr
+    assert "Invalid value for '--date': not a date (YYYY-MM-DD): soon" in wrong.stderr
 
 
 async def test_settle_a_range_of_days_in_order_and_verify_their_nets(env, scene) -> None:
@@ -409,12 +480,15 @@ async def test_settle_a_range_of_days_in_order_and_verify_their_nets(env, scene)
     backwards = coalition("settle", "--coalition", slug, "--date", today.isoformat(), "--through", first, env=env,
                           check=False)  # fmt: skip
     assert backwards.returncode == 2
+    unknown = coalition("settle", "--coalition", "nosuch", "--date", first, env=env, check=False)
+    assert unknown.returncode == 2
+    assert "Invalid value for '--coalition': no coalition 'nosuch'" in unknown.stderr
+    assert "settling" not in unknown.stderr  # told before any settling starts
 
 
 async def test_statement_and_payout_file_from_the_command_line(env, scene, tmp_path) -> None:
     from schwifty import IBAN
 
-    from coalition.partners import lifecycle
     from coalition.settlement import service as settlement
     from coalition.settlement.rules import FundingModel
 
@@ -428,26 +502,59 @@ async def test_statement_and_payout_file_from_the_command_line(env, scene, tmp_p
     async with town.sessions.begin() as session:
         await settlement.run_day(session, town.coalition_id, today, now=datetime.now(UTC) + timedelta(days=1))
         await settlement.approve(session, town.operator, today)
-        await lifecycle.set_payout_account(session, town.operator, scene.shop_b, "BE68539007547034")
-        payer = str(IBAN.generate("NL", bank_code="INGB", account_code="0001234567").compact)
-        await settlement.set_policy(
-            session, town.operator,
-            settlement.PolicySpec(FundingModel.AT_REDEMPTION, payer_name="Town Assoc", payer_iban=payer),
-        )  # fmt: skip
+        await settlement.set_policy(session, town.operator, settlement.PolicySpec(FundingModel.AT_REDEMPTION,
+                                                                                  breakage_percent=Decimal(5)))  # fmt: skip
+    xml = tmp_path / "payouts.xml"
+    period = f"{(today - timedelta(days=6)).isoformat()}..{today.isoformat()}"
+    unpaid = coalition("payouts", "export", "--coalition", slug, "--period", period, "--out", str(xml), env=env,
+                       check=False)  # fmt: skip
+    assert unpaid.returncode == 2
+    assert "set the coalition's paying account" in unpaid.stderr
+    # The accounts, from the command line, checked as the API checks them.
+    payer = str(IBAN.generate("NL", bank_code="INGB", account_code="0001234567").compact)
+    wrong = coalition("payouts", "paying-account", "--coalition", slug, "--name", "Town Assoc", "--iban", "NL00XXXX1",
+                      env=env, check=False)  # fmt: skip
+    assert wrong.returncode == 2
+    assert "error VALIDATION: --iban: the paying account is not valid" in wrong.stderr
+    paying = coalition("payouts", "paying-account", "--coalition", slug, "--name", "Town Assoc", "--iban", payer,
+                       env=env)  # fmt: skip
+    assert paying.stdout.strip() == f"payouts are paid from {payer}"
+    wrong = coalition("payouts", "partner-account", "--coalition", slug, "--partner", str(scene.shop_b), "--iban",
+                      "BE00", env=env, check=False)  # fmt: skip
+    assert wrong.returncode == 2
+    assert "error VALIDATION: --iban: IBAN is not valid" in wrong.stderr
+    coalition("payouts", "partner-account", "--coalition", slug, "--partner", str(scene.shop_b), "--iban",
+              "BE68 5390 0754 7034", env=env)  # fmt: skip
+    async with town.engine.connect() as c:  # the rest of the policy stays as it was
+        kept = (await c.execute(text("SELECT breakage_percent, payer_name FROM settlement_policies"
+                                     " WHERE coalition_id = :i"), {"i": town.coalition_id})).one()  # fmt: skip
+    assert kept == (Decimal(5), "Town Assoc")
     pdf = tmp_path / "b.pdf"
     coalition("statement", "--coalition", slug, "--date", today.isoformat(), "--partner", str(scene.shop_b),
               "--format", "pdf", "--out", str(pdf), env=env)  # fmt: skip
     assert pdf.read_bytes().startswith(b"%PDF-")
-    xml = tmp_path / "payouts.xml"
-    period = f"{(today - timedelta(days=6)).isoformat()}..{today.isoformat()}"
+    missing = coalition("statement", "--coalition", slug, "--date", today.isoformat(), "--partner", str(scene.shop_b),
+                        "--out", "/missing/dir/x.pdf", env=env, check=False)  # fmt: skip
+    assert missing.returncode == 2
+    assert "Invalid value for '--out': the folder /missing/dir does not exist" in missing.stderr
+    assert "Traceback" not in missing.stderr
+    typo = coalition("statement", "--coalition", slug, "--date", today.isoformat(), "--partner", "xyz",
+                     "--out", str(pdf), env=env, check=False)  # fmt: skip
+    assert typo.returncode == 2
+    assert "Invalid value for '--partner': not an id: xyz" in typo.stderr
     done = coalition("payouts", "export", "--coalition", slug, "--period", period, "--out", str(xml), env=env)
-    assert "pay B: 0.40 to BE68539007547034" in done.stdout
-    assert "owes the coalition A: 0.40" in done.stdout
+    assert "pay B: 0.40 EUR to BE68539007547034" in done.stdout
+    assert "owes the coalition A: 0.40 EUR" in done.stdout
     assert b"<CtrlSum>0.40</CtrlSum>" in xml.read_bytes()
     wrong = coalition("payouts", "export", "--coalition", slug, "--period", "last month", "--out", str(xml), env=env,
                       check=False)  # fmt: skip
     assert wrong.returncode == 2
-    assert "START..END" in wrong.stderr
+    assert "Invalid value for '--period': expected START..END" in wrong.stderr
+    tomorrow = coalition("payouts", "export", "--coalition", slug, "--period", period, "--execution-date", "tomorrow",
+                         "--out", str(xml), env=env, check=False)  # fmt: skip
+    assert tomorrow.returncode == 2
+    assert "Invalid value for '--execution-date': not a date (YYYY-MM-DD): tomorrow" in tomorrow.stderr
+    assert "--period" not in tomorrow.stderr
 
 
 def test_bad_server_settings_are_named_and_nothing_starts(env, data_dir) -> None:
@@ -461,3 +568,13 @@ def test_bad_server_settings_are_named_and_nothing_starts(env, data_dir) -> None
     assert "invalid setting: COALITION_GROUP_COMMIT_MAX_BATCH" in refused.stderr
     assert "Traceback" not in refused.stderr
     assert not any(data_dir.iterdir())  # no embedded server was started
+
+    refused = coalition("serve", env={**bad, "COALITION_GROUP_COMMIT_MAX_BATCH": "8", "COALITION_PORT": "80000"},
+                        check=False)  # fmt: skip
+    assert refused.returncode == 1
+    assert "invalid setting: COALITION_PORT: Input should be less than or equal to 65535" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    refused = coalition("serve", "--port", "80000", env=env, check=False)
+    assert refused.returncode == 2
+    assert "Invalid value for '--port'" in refused.stderr
+    assert not any(data_dir.iterdir())

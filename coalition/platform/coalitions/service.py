@@ -81,7 +81,7 @@ async def create_coalition(
         pending_days=pending_days, expiry_months=expiry_months,
     )  # fmt: skip
     if await repository.coalition_by_slug(connection, slug) is not None:
-        raise DomainError(ErrorCode.CONFLICT, f"a coalition named {slug!r} exists", ("slug",))
+        raise DomainError(ErrorCode.CONFLICT, f"the slug {slug!r} is taken by another coalition", ("slug",))
     record = await repository.insert_coalition(
         connection,
         slug=slug,

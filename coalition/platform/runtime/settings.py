@@ -21,7 +21,7 @@ class Settings(BaseSettings):
     )
     data_dir: Path = Field(default=Path(".coalition"), description="Home of the embedded servers.")
     host: str = "127.0.0.1"
-    port: int = 8000
+    port: int = Field(default=8000, ge=1, le=65535)
     workers: int = Field(default=1, ge=1, description="API server processes (granian workers).")
     database_pool_size: int = Field(
         default=10,
