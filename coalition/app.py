@@ -95,10 +95,10 @@ class RulesCaches:
 async def terms_page(state: State, slug: str, lang: str | None = None) -> Response[str]:
     """The programme terms, public, written from the live rules."""
     async with state.services.engine.connect() as connection:
-        html = await terms.page(connection, slug, lang)
-    if html is None:
+        found = await terms.page(connection, slug, lang)
+    if found is None:
         return Response("No such coalition.", status_code=404, media_type=MediaType.TEXT)
-    return Response(html, media_type=MediaType.HTML)
+    return Response(found.html, media_type=MediaType.HTML, headers={"Content-Language": found.language})
 
 
 @get("/downloads/{token:str}", include_in_schema=False)
