@@ -14,7 +14,6 @@ from litestar.datastructures import State
 from litestar.exceptions import NotAuthorizedException
 from litestar.middleware.logging import LoggingMiddlewareConfig
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
-from litestar.plugins.structlog import StructlogConfig, StructlogPlugin
 from litestar.response import Response
 from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
 from redis.asyncio import Redis
@@ -33,6 +32,7 @@ from coalition.platform.ledger.service import LedgerService
 from coalition.platform.programme.service import CoalitionRulesCache
 from coalition.platform.runtime.broadcasts import CREDENTIALS_REVOKED, RULES_CHANGED, listening
 from coalition.platform.runtime.database import create_engine, create_sessionmaker
+from coalition.platform.runtime.logging import configure_logging, litestar_logging
 from coalition.platform.runtime.settings import Settings
 from coalition.settlement import documents, downloads
 
@@ -95,10 +95,10 @@ class RulesCaches:
 async def terms_page(state: State, slug: str, lang: str | None = None) -> Response[str]:
     """The programme terms, public, written from the live rules."""
     async with state.services.engine.connect() as connection:
-        html = await terms.page(connection, slug, lang)
-    if html is None:
+        found = await terms.page(connection, slug, lang)
+    if found is None:
         return Response("No such coalition.", status_code=404, media_type=MediaType.TEXT)
-    return Response(html, media_type=MediaType.HTML)
+    return Response(found.html, media_type=MediaType.HTML, headers={"Content-Language": found.language})
 
 
 @get("/downloads/{token:str}", include_in_schema=False)
@@ -135,6 +135,7 @@ async def download(state: State, token: str) -> Response[bytes]:
 def app_from_environment() -> Litestar:
     """The factory each server worker process calls: settings from its
     environment, where ``coalition serve`` put the servers' URLs."""
+    configure_logging()
     return create_app(Settings())
 
 
@@ -186,17 +187,15 @@ def create_app(settings: Settings) -> Litestar:
     )
     controller = graphql_controller(schema, graphql_context, concurrency=settings.database_pool_size)
     metrics = PrometheusConfig(app_name="coalition", prefix="coalition", group_path=True, exclude=["/metrics"])
-    logs = StructlogConfig(
-        middleware_logging_config=LoggingMiddlewareConfig(
-            # Paths and outcomes only: bodies carry members' personal data.
-            request_log_fields=_REQUEST_LOG_FIELDS,
-            response_log_fields=_RESPONSE_LOG_FIELDS,
-        )
+    request_logs = LoggingMiddlewareConfig(
+        # Paths and outcomes only: bodies carry members' personal data.
+        request_log_fields=_REQUEST_LOG_FIELDS,
+        response_log_fields=_RESPONSE_LOG_FIELDS,
     )
     return Litestar(
         route_handlers=[controller, live, ready, terms_page, download, PrometheusController],
         lifespan=[lifespan],
-        middleware=[metrics.middleware],
-        plugins=[StructlogPlugin(logs)],
+        middleware=[metrics.middleware, request_logs.middleware],
+        logging_config=litestar_logging(),
         debug=False,
     )

@@ -1,36 +1,43 @@
 """Composition root of the background jobs: ``coalition worker`` runs arq
 with these cron jobs against the configured (or embedded) Redis.
 
-- ``nightly`` (every few minutes, and at start-up): for every coalition,
-  settle each closed day not yet settled, in date order; expire lots whose
-  time has come; write "points expiring within 30 days" notices; review
-  tiers. Each step is idempotent, so a late or repeated run is harmless and a
-  missed night is caught up.
+- ``nightly`` (every few minutes, and at start-up): the catch-up of
+  :mod:`coalition.settlement.tasks`: lots past their expiry, closed days
+  not yet settled, notices, tier reviews, for the coalitions that need them.
 - ``deliver_notices`` (every minute): send the outbox to the webhook, signed.
+
+Told to stop (SIGTERM, SIGINT), the worker takes no new job, lets the
+running one finish its current step and return, and exits 0. A job still
+running after the grace period is cancelled: its open transaction rolls
+back, and the next run does that step again.
 """
 
 from __future__ import annotations
 
-import logging
+import asyncio
+from collections.abc import Callable
 from dataclasses import replace
+from datetime import UTC, datetime
+from signal import Signals
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from arq import cron
 from arq.connections import RedisSettings
 from arq.worker import Worker
-from sqlalchemy import select
 
-from coalition.platform.coalitions.tables import coalitions
-from coalition.platform.ledger.service import expire_due
 from coalition.platform.notices import service as notices
-from coalition.platform.programme.service import review_tiers
-from coalition.platform.runtime.database import create_engine, create_sessionmaker
+from coalition.platform.runtime.database import create_engine
+from coalition.platform.runtime.logging import configure_logging
 from coalition.platform.runtime.settings import Settings
-from coalition.settlement.tasks import settle_closed_days
+from coalition.settlement.tasks import catch_up
 
-_log = logging.getLogger("coalition.worker")
 REDIS_WAIT_ATTEMPTS = 10**9  # two seconds apart: indefinitely
+SHUTDOWN_GRACE_SECONDS = 20
+Clock = Callable[[], datetime]
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 async def startup(ctx: dict[str, Any]) -> None:
@@ -44,32 +51,10 @@ async def shutdown(ctx: dict[str, Any]) -> None:
 
 
 async def nightly(ctx: dict[str, Any]) -> dict[str, Any]:
-    engine = ctx["engine"]
-    async with engine.connect() as connection:
-        rows = (await connection.execute(select(coalitions.c.id, coalitions.c.timezone))).all()
-    report: dict[str, Any] = {}
-    for coalition_id, timezone in rows:
-        await nightly_for(ctx, coalition_id, timezone, report)
-    return report
-
-
-async def nightly_for(ctx: dict[str, Any], coalition_id: Any, timezone: str, report: dict[str, Any]) -> None:
-    from datetime import UTC, datetime
-
-    engine = ctx["engine"]
-    expired = await expire_due(engine, coalition_id)
-    settled = await settle_closed_days(engine, coalition_id)
-    async with create_sessionmaker(engine).begin() as session:
-        written = await notices.write_expiring(session, coalition_id)
-        changed = await review_tiers(session, coalition_id, datetime.now(ZoneInfo(timezone)).date())
-    report[str(coalition_id)] = {
-        "settled": [day.isoformat() for day in settled],
-        "expired": {"members": expired[0], "points": expired[1]},
-        "notices": written,
-        "tiers_changed": changed,
-        "at": datetime.now(UTC).isoformat(),
-    }
-    _log.info("nightly %s: %s", coalition_id, report[str(coalition_id)])
+    clock: Clock = ctx["clock"]
+    stopping: asyncio.Event = ctx["stopping"]
+    report = await catch_up(ctx["engine"], clock(), stopping=stopping.is_set)
+    return report.summary()
 
 
 async def deliver_notices(ctx: dict[str, Any]) -> dict[str, int]:
@@ -80,9 +65,31 @@ async def deliver_notices(ctx: dict[str, Any]) -> dict[str, int]:
     return {"sent": delivery.sent, "failed": delivery.failed}
 
 
-def create_worker(settings: Settings, **overrides: Any) -> Worker:
-    """An arq worker for ``settings`` (its URLs must be set by now)."""
+class _StoppableWorker(Worker):
+    """arq's worker, with a stop that ends in exit 0."""
+
+    def handle_sig_wait_for_completion(self, signum: Signals) -> None:
+        # The running job looks at this between steps and returns early.
+        self.ctx["stopping"].set()
+        super().handle_sig_wait_for_completion(signum)
+
+    async def close(self) -> None:
+        # A job cancelled after the grace period ends in CancelledError;
+        # arq would re-raise it here and the process would exit 1, as if the
+        # stop had failed. Its transaction was rolled back: that is the
+        # clean abandonment, so it is collected here instead.
+        await asyncio.gather(*self.tasks.values(), return_exceptions=True)
+        self.tasks.clear()
+        await super().close()
+
+
+def create_worker(settings: Settings, *, clock: Clock = _utc_now, **overrides: Any) -> Worker:
+    """An arq worker for ``settings`` (its URLs must be set by now); ``clock``
+    is the jobs' "now" (the real time unless a test or rehearsal sets it).
+    Being the worker process's composition root, it sets up the process's
+    logging."""
     assert settings.redis_url is not None
+    configure_logging()
     every = settings.worker_interval_minutes
     options: dict[str, Any] = {
         "functions": [nightly, deliver_notices],
@@ -97,10 +104,12 @@ def create_worker(settings: Settings, **overrides: Any) -> Worker:
         "redis_settings": replace(
             RedisSettings.from_dsn(settings.redis_url), conn_retries=REDIS_WAIT_ATTEMPTS, conn_retry_delay=2
         ),
-        "ctx": {"settings": settings},
+        "ctx": {"settings": settings, "clock": clock, "stopping": asyncio.Event()},
         "handle_signals": True,
+        "job_completion_wait": SHUTDOWN_GRACE_SECONDS,
+        "timezone": UTC,
         "max_jobs": 4,
         "keep_result": 3600,
         **overrides,
     }
-    return Worker(**options)
+    return _StoppableWorker(**options)

@@ -11,6 +11,7 @@ from strawberry.extensions import (
     ParserCache,
 )
 from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
 
 from coalition.graphql.ledger.mutations import LedgerMutations
 from coalition.graphql.ledger.queries import LedgerQueries
@@ -28,6 +29,7 @@ from coalition.graphql.settlement.queries import PayoutQueries, SettlementQuerie
 from coalition.graphql.settlement.types import SettlementRun
 from coalition.graphql.validation import CachedValidation, ValidationRules
 from coalition.platform.errors import DomainError
+from coalition.platform.runtime.logging import log_graphql_errors
 
 Query = merge_types(
     "Query", (CoalitionQueries, MemberQueries, LedgerQueries, ProgrammeQueries, SettlementQueries, PayoutQueries)
@@ -43,9 +45,15 @@ def _is_unexpected(error: GraphQLError) -> bool:
     return original is not None and not isinstance(original, DomainError | StrawberryInputCoercionError)
 
 
+class _Schema(strawberry.Schema):
+    # Strawberry's own logs every error at error level, refusals included.
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        log_graphql_errors(errors, _is_unexpected)
+
+
 def create_schema(*, max_depth: int = 12, max_aliases: int = 30, max_tokens: int = 5000) -> strawberry.Schema:
     rules = ValidationRules(max_depth=max_depth, max_aliases=max_aliases)
-    return strawberry.Schema(
+    return _Schema(
         query=Query,
         mutation=Mutation,
         types=[Coalition, Member, Partner, Transaction, SettlementRun],

@@ -1,18 +1,25 @@
 """The programme terms, written from the live configuration, so the terms a
 member reads are always the rules the tills apply. English is the source
-language; other languages come from Babel catalogues (locales/<lang>)."""
+language; other languages come from Babel catalogues (locales/<lang>), plural
+forms included. A language the terms are not written in is answered with the
+coalition's own language, and the page says so."""
 
 from __future__ import annotations
 
 import functools
+import gettext
+import io
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
+from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
+from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal
+from babel.support import Translations
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from coalition.partners.repositories import programme as repository
@@ -23,16 +30,28 @@ from coalition.platform.programme.rules import LANGUAGES, CoalitionRules
 from coalition.platform.runtime.database import Executor
 
 _HERE = Path(__file__).parent
+# Category codes are the tills' own (a basket line's category); their names
+# for members come from the catalogues under this context, or are the code.
+_CATEGORY = "category"
 
 
 @functools.cache
-def _catalogue(language: str) -> dict[str, str]:
+def _translations(language: str) -> gettext.NullTranslations:
     path = _HERE / "locales" / language / "LC_MESSAGES" / "terms.po"
     if not path.exists():
-        return {}
+        return gettext.NullTranslations()
     with path.open("rb") as source:
         catalogue = read_po(source, locale=language)
-    return {str(m.id): str(m.string) for m in catalogue if m.id and m.string}
+    compiled = io.BytesIO()
+    write_mo(compiled, catalogue)
+    compiled.seek(0)
+    return Translations(compiled, domain="terms")
+
+
+def _whole(number: Decimal | int) -> int:
+    """gettext's plural rules read whole numbers; a fraction ("1.5 points")
+    takes the plural in the languages the terms are written in, as 2 does."""
+    return int(number) if number == int(number) else 2
 
 
 @dataclass(frozen=True)
@@ -52,10 +71,17 @@ class _Writer:
     def __init__(self, language: str, currency: str) -> None:
         self.language = language
         self.currency = currency
-        self._messages = _catalogue(language)
+        self._translations = _translations(language)
 
     def __call__(self, message: str, **values: object) -> str:
-        return self._messages.get(message, message).format(**values)
+        return self._translations.gettext(message).format(**values)
+
+    def plural(self, singular: str, plural: str, number: Decimal | int, **values: object) -> str:
+        """The message in the form ``number`` takes ("1 point", "2 points")."""
+        return self._translations.ngettext(singular, plural, _whole(number)).format(**values)
+
+    def category(self, code: str) -> str:
+        return self._translations.pgettext(_CATEGORY, code)
 
     def money(self, amount: Decimal) -> str:
         return format_currency(amount, self.currency, locale=self.language)
@@ -73,10 +99,14 @@ def _points_section(t: _Writer, coalition: CoalitionRecord) -> Section:
           value=t.money(coalition.point_value)),
         t("Points can be spent as soon as they are earned.")
         if coalition.pending_days == 0
-        else t("Points can be spent {days} days after the purchase (the return window).", days=coalition.pending_days),
+        else t.plural("Points can be spent {days} day after the purchase (the return window).",
+                      "Points can be spent {days} days after the purchase (the return window).",
+                      coalition.pending_days, days=coalition.pending_days),
         t("Points do not expire.")
         if coalition.expiry_months is None
-        else t("Points expire {months} months after they are earned.", months=coalition.expiry_months),
+        else t.plural("Points expire {months} month after they are earned.",
+                      "Points expire {months} months after they are earned.",
+                      coalition.expiry_months, months=coalition.expiry_months),
         t("When you spend points, the ones that expire soonest are used first."),
     ]  # fmt: skip
     return Section(t("Your points"), tuple(lines))
@@ -107,35 +137,48 @@ async def write(connection: Executor, coalition: CoalitionRecord, rules: Coaliti
     lines = []
     for shop in sorted(shops, key=lambda p: p.name):
         shop_rules = earn_rules[shop.id]
-        line = t("{shop}: {rate} points per {unit} spent", shop=shop.name, rate=t.number(shop_rules.base_rate),
-                 unit=t.money(Decimal(1)))  # fmt: skip
+        line = t.plural("{shop}: {rate} point per {unit} spent", "{shop}: {rate} points per {unit} spent",
+                        shop_rules.base_rate, shop=shop.name, rate=t.number(shop_rules.base_rate),
+                        unit=t.money(Decimal(1)))  # fmt: skip
         extras = [
-            t("{category}: {rate} per {unit}", category=c.category, rate=t.number(c.rate), unit=t.money(Decimal(1)))
+            t(
+                "{category}: {rate} per {unit}",
+                category=t.category(c.category),
+                rate=t.number(c.rate),
+                unit=t.money(Decimal(1)),
+            )
             for c in shop_rules.category_rates
         ] + [
             t("from {amount}: +{points}", amount=t.money(th.min_spend), points=t.number(th.points))
             for th in sorted(shop_rules.thresholds, key=lambda th: th.min_spend)
         ]
         if shop_rules.max_points_per_transaction:
+            most = shop_rules.max_points_per_transaction
             extras.append(
-                t("at most {points} points per purchase", points=t.number(shop_rules.max_points_per_transaction))
-            )
+                t.plural("at most {points} point per purchase", "at most {points} points per purchase", most,
+                         points=t.number(most))
+            )  # fmt: skip
         lines.append(line + ("; " + "; ".join(extras) if extras else ""))
     sections.append(Section(t("Earning at our shops"), tuple(lines) or (t("No shops have joined yet."),)))
 
     limits = rules.limits
     limit_lines = [
-        t("Every shop gives between {low} and {high} points per {unit} spent.", low=t.number(limits.min_earn_rate),
-          high=t.number(limits.max_earn_rate), unit=t.money(Decimal(1))),
+        t.plural("Every shop gives between {low} and {high} point per {unit} spent.",
+                 "Every shop gives between {low} and {high} points per {unit} spent.", limits.max_earn_rate,
+                 low=t.number(limits.min_earn_rate), high=t.number(limits.max_earn_rate), unit=t.money(Decimal(1))),
     ]  # fmt: skip
     if limits.max_points_per_transaction:
+        most = limits.max_points_per_transaction
         limit_lines.append(
-            t("At most {points} points per purchase.", points=t.number(limits.max_points_per_transaction))
-        )
+            t.plural("At most {points} point per purchase.", "At most {points} points per purchase.", most,
+                     points=t.number(most))
+        )  # fmt: skip
     if limits.max_points_per_member_per_day:
+        most = limits.max_points_per_member_per_day
         limit_lines.append(
-            t("At most {points} points per member per day.", points=t.number(limits.max_points_per_member_per_day))
-        )
+            t.plural("At most {points} point per member per day.", "At most {points} points per member per day.",
+                     most, points=t.number(most))
+        )  # fmt: skip
     limit_lines.append(t("Rules apply in this order: {order}.", order="; ".join(t(step) for step in _ORDER)))
     limit_lines.append(t("Points are always rounded down."))
     sections.append(Section(t("Limits"), tuple(limit_lines)))
@@ -147,7 +190,8 @@ async def write(connection: Executor, coalition: CoalitionRecord, rules: Coaliti
         if campaign.kind == "MULTIPLIER" and campaign.multiplier:
             what = t("{multiplier} times the points", multiplier=t.number(campaign.multiplier))
         elif campaign.kind == "FIXED_BONUS":
-            what = t("+{points} points", points=t.number(campaign.bonus_points or 0))
+            bonus = campaign.bonus_points or 0
+            what = t.plural("+{points} point", "+{points} points", bonus, points=t.number(bonus))
         else:
             what = t("a coupon")
         promo_lines.append(
@@ -157,7 +201,10 @@ async def write(connection: Executor, coalition: CoalitionRecord, rules: Coaliti
     for challenge in await repository.challenge_list(connection, coalition.id, now):
         period = t("week") if challenge.period == "WEEK" else t("month")
         promo_lines.append(
-            t("{name}: shop at {count} different partners in one {period} and get {points} points (until {end}).",
+            t.plural("{name}: shop at {count} different partners in one {period} and get {points} point "
+                     "(until {end}).",
+                     "{name}: shop at {count} different partners in one {period} and get {points} points "
+                     "(until {end}).", challenge.bonus_points,
               name=challenge.name, count=challenge.distinct_partners, period=period,
               points=t.number(challenge.bonus_points), end=t.date(challenge.ends_at))
         )  # fmt: skip
@@ -167,9 +214,10 @@ async def write(connection: Executor, coalition: CoalitionRecord, rules: Coaliti
     policy = rules.tiers
     if policy.tiers:
         basis = t("points earned") if policy.basis == "POINTS" else t("money spent")
-        tier_lines = [
-            t("Your tier follows your {basis} over the last {days} days.", basis=basis, days=policy.window_days)
-        ]
+        window = t.plural("Your tier follows your {basis} over the last {days} day.",
+                          "Your tier follows your {basis} over the last {days} days.", policy.window_days,
+                          basis=basis, days=policy.window_days)  # fmt: skip
+        tier_lines = [window]
         for tier in policy.tiers:
             start = t.number(tier.threshold) if policy.basis == "POINTS" else t.money(Decimal(tier.threshold) / 100)
             text = t("{name}: from {start}", name=tier.name, start=start)
@@ -179,26 +227,33 @@ async def write(connection: Executor, coalition: CoalitionRecord, rules: Coaliti
                 text += "; " + ", ".join(tier.benefits)
             tier_lines.append(text)
         tier_lines.append(
-            t("You move up at once; you keep a tier at least {days} days, then move down one level at a time.",
-              days=policy.retention_days)
+            t.plural("You move up at once; you keep a tier at least {days} day, then move down one level at a time.",
+                     "You move up at once; you keep a tier at least {days} days, then move down one level at a "
+                     "time.", policy.retention_days, days=policy.retention_days)
         )  # fmt: skip
         sections.append(Section(t("Tiers"), tuple(tier_lines)))
 
     bonuses = rules.bonuses
     bonus_lines = []
     if bonuses.signup:
-        bonus_lines.append(t("Welcome bonus: {points} points when you join.", points=t.number(bonuses.signup)))
+        bonus_lines.append(
+            t.plural("Welcome bonus: {points} point when you join.", "Welcome bonus: {points} points when you join.",
+                     bonuses.signup, points=t.number(bonuses.signup))
+        )  # fmt: skip
     if bonuses.birthday:
         period = t("week") if bonuses.birthday_period == "WEEK" else t("month")
         bonus_lines.append(
-            t("Birthday bonus: {points} points with your first purchase in your birthday {period}.",
-              points=t.number(bonuses.birthday), period=period)
+            t.plural("Birthday bonus: {points} point with your first purchase in your birthday {period}.",
+                     "Birthday bonus: {points} points with your first purchase in your birthday {period}.",
+                     bonuses.birthday, points=t.number(bonuses.birthday), period=period)
         )  # fmt: skip
     if bonuses.referrer or bonuses.referee:
         bonus_lines.append(
-            t("Refer a friend: when they first spend at least {amount}, you get {referrer} and they get {referee} "
-              "points.", amount=t.money(bonuses.referral_min_purchase), referrer=t.number(bonuses.referrer),
-              referee=t.number(bonuses.referee))
+            t.plural("Refer a friend: when they first spend at least {amount}, you get {referrer} and they get "
+                     "{referee} point.",
+                     "Refer a friend: when they first spend at least {amount}, you get {referrer} and they get "
+                     "{referee} points.", bonuses.referee, amount=t.money(bonuses.referral_min_purchase),
+                     referrer=t.number(bonuses.referrer), referee=t.number(bonuses.referee))
         )  # fmt: skip
     if bonus_lines:
         sections.append(Section(t("Bonuses"), tuple(bonus_lines)))
@@ -209,8 +264,10 @@ async def write(connection: Executor, coalition: CoalitionRecord, rules: Coaliti
             Section(
                 t("Stamp cards"),
                 tuple(
-                    t(
+                    t.plural(
+                        "{shop}, {card}: a full card of {stamps} stamp gives a coupon.",
                         "{shop}, {card}: a full card of {stamps} stamps gives a coupon.",
+                        c.card.stamps_required,
                         shop=names.get(c.partner_id, ""),
                         card=c.card.name,
                         stamps=c.card.stamps_required,
@@ -248,18 +305,58 @@ _templates = Environment(
 )
 
 
-def render_html(terms: Terms, updated: datetime) -> str:
-    t = _Writer(terms.language, currency="XXX")  # no money on this line
+def offered(requested: str | None) -> str | None:
+    """The language of ours a request names ("nl", "NL", "nl-BE"), if any."""
+    if not requested:
+        return None
+    primary = requested.strip().replace("_", "-").split("-")[0].lower()
+    return primary if primary in LANGUAGES else None
+
+
+def _language_name(code: str, in_language: str) -> str:
+    try:
+        return Locale.parse(code.replace("-", "_")).get_display_name(in_language) or code
+    except (ValueError, UnknownLocaleError):
+        return code[:35]  # not a language at all: shown as asked (the template escapes it)
+
+
+@dataclass(frozen=True)
+class LanguageLink:
+    code: str
+    name: str  # in its own language: a reader finds their language by its own name
+
+
+def render_html(terms: Terms, updated: datetime, requested: str | None = None) -> str:
+    """The page; when ``requested`` names a language the terms are not
+    written in, a note says which language is shown instead."""
+    t = _Writer(terms.language, currency="XXX")  # no money on this page's own lines
+    note = None
+    if requested and offered(requested) != terms.language:
+        note = t("These terms are not available in {requested}; they are shown in {shown}.",
+                 requested=_language_name(requested, terms.language),
+                 shown=_language_name(terms.language, terms.language))  # fmt: skip
     return _templates.get_template("terms.html").render(
-        terms=terms, updated=t("Written from the programme's live rules on {date}.", date=t.date(updated))
+        terms=terms,
+        updated=t("Written from the programme's live rules on {date}.", date=t.date(updated)),
+        note=note,
+        languages_label=t("Languages"),
+        languages=[LanguageLink(code, _language_name(code, code)) for code in LANGUAGES],
     )
 
 
-async def page(connection: Executor, slug: str, language: str | None) -> str | None:
-    """The terms of the coalition ``slug`` as a web page; None if there is no such coalition."""
+@dataclass(frozen=True)
+class TermsPage:
+    html: str
+    language: str  # the language shown, for the Content-Language header
+
+
+async def page(connection: Executor, slug: str, requested: str | None) -> TermsPage | None:
+    """The terms of the coalition ``slug`` as a web page, in the requested
+    language if they are written in it, else in the coalition's; None if
+    there is no such coalition."""
     coalition = await coalitions.coalition_by_slug(connection, slug)
     if coalition is None:
         return None
     rules = await load_rules(connection, coalition.id)
-    written = await write(connection, coalition, rules, language or rules.language)
-    return render_html(written, datetime.now(UTC))
+    written = await write(connection, coalition, rules, offered(requested) or rules.language)
+    return TermsPage(render_html(written, datetime.now(UTC), requested), written.language)

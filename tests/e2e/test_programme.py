@@ -530,7 +530,7 @@ async def test_the_terms_are_written_from_the_live_rules_in_english_and_dutch(
     query = "query($l: String) { programTerms(language: $l) { language title sections { title lines } url } }"
     english = (await gql(scene.member_token_a, query, l="en"))["data"]["programTerms"]
     lines = [line for section in english["sections"] for line in section["lines"]]
-    assert "A: 1 points per €1.00 spent" in lines
+    assert "A: 1 point per €1.00 spent" in lines
     assert "Welcome bonus: 100 points when you join." in lines
     assert "Silver: from 300; 1.5 times the base points; Early sales" in lines
     dutch = (await gql(scene.member_token_a, query))["data"]["programTerms"]  # the coalition's language

@@ -1,0 +1,37 @@
+"""Every sentence the terms are written from has its Dutch translation,
+plural forms included: a new sentence cannot reach the page in English only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from babel.messages.extract import extract_from_file
+from babel.messages.pofile import read_po
+
+import coalition.partners.terms
+
+SOURCE = Path(coalition.partners.terms.__file__)
+LOCALES = SOURCE.parent / "locales"
+
+
+def _written() -> list[str | tuple[str, ...]]:
+    keywords = {"t": None, "plural": (1, 2)}  # t("...") and t.plural("...", "...", n)
+    return [message for _, message, _, _ in extract_from_file("python", str(SOURCE), keywords=keywords)]
+
+
+def test_every_sentence_of_the_terms_is_in_the_template_and_translated_into_dutch() -> None:
+    with (LOCALES / "terms.pot").open("rb") as source:
+        template = read_po(source)
+    with (LOCALES / "nl" / "LC_MESSAGES" / "terms.po").open("rb") as source:
+        dutch = read_po(source, locale="nl")
+    written = _written()
+    assert len(written) > 50
+    for message in written:
+        key = message[0] if isinstance(message, tuple) else message
+        assert template.get(key) is not None, f"not in terms.pot: {message!r}"
+        entry = dutch.get(key)
+        assert entry is not None, f"not in the Dutch catalogue: {message!r}"
+        assert entry.id == message, f"the Dutch catalogue has another form of: {message!r}"
+        forms = entry.string if isinstance(entry.string, tuple) else (entry.string,)
+        assert all(forms), f"untranslated: {message!r}"
+    assert not [m.id for m in dutch if m.id and m.fuzzy], "fuzzy translations are not used"
