@@ -17,9 +17,9 @@ from datetime import time as clock_time
 from zoneinfo import ZoneInfo
 
 import pytest
+from coalition.partners.service import TillSetups
 from sqlalchemy import func, select, text
 
-from coalition.partners.service import TillSetups
 from coalition.platform.ledger.repository import PostingGateway
 from coalition.platform.ledger.service import LedgerService
 from coalition.platform.ledger.tables import transactions

@@ -9,6 +9,7 @@ from datetime import time as clock_time
 from zoneinfo import ZoneInfo
 
 from coalition.partners.service import save_coalition_rules
+
 from coalition.platform.programme.rules import CoalitionRules, Tier, TierPolicy
 from coalition.settlement import service as settlement
 from coalition.settlement.catch_up_repository import DueWork, coalitions_with_due_work
