@@ -6,7 +6,7 @@ from pathlib import Path
 from graphql import build_schema
 
 from coalition.graphql.schema import create_schema
-from tests.e2e.conftest import EARN, ENROL, REDEEM, REVERSE, WALLET, key
+from tests.support.graphql import EARN, ENROL, REDEEM, REVERSE, WALLET, key
 
 REPO = Path(__file__).resolve().parents[2]
 CONTRACT = REPO / "api" / "core.graphql"

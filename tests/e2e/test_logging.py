@@ -22,9 +22,9 @@ from coalition.platform.auth.tokens import CredentialKind, PartnerRole
 from coalition.platform.ledger.repository import PostingGateway
 from coalition.platform.ledger.service import LedgerService
 from coalition.platform.runtime.database import create_engine
-from tests.conftest import Town
 from tests.support.databases import own_database
 from tests.support.processes import Lines, json_lines
+from tests.support.town import Town
 
 
 def _free_port() -> int:

@@ -19,18 +19,25 @@ from coalition.platform.errors import DomainError, ErrorCode
 from coalition.settlement import documents, payouts
 from coalition.settlement import service as settlement
 from coalition.settlement.rules import FundingModel
-from tests.integration.test_settlement import TOMORROW, _day, hand_computed_town
+from tests.support.settlement import post_hand_computed_day
+from tests.support.time_passing import A_DAY_FROM_NOW, business_date_now
 
 PAYER_IBAN = str(IBAN.generate("NL", bank_code="INGB", account_code="0001234567").compact)
 B_IBAN = "BE68539007547034"
 PAIN_001 = Path(sepaxml.__file__).parent / "schemas" / "pain.001.001.03.xsd"
 
 
-async def test_a_partners_statement_as_csv_lists_its_obligations_and_totals(town) -> None:
-    a, _, _ = await hand_computed_town(town)
-    day = await _day(town)
+async def _provisionally_settled_day(town):
+    """The hand-computed day, settled while still open; shop A and the day."""
+    a, _, _ = await post_hand_computed_day(town)
+    day = await business_date_now(town)
     async with town.sessions.begin() as session:
         await settlement.run_day(session, town.coalition_id, day)
+    return a, day
+
+
+async def test_a_partners_statement_as_csv_lists_its_obligations_and_totals(town) -> None:
+    a, day = await _provisionally_settled_day(town)
     async with town.engine.connect() as connection:
         document = await documents.statement_document(connection, town.coalition_id, day, a, "CSV")
     assert document.media_type == "text/csv"
@@ -57,10 +64,7 @@ async def test_a_partners_statement_as_csv_lists_its_obligations_and_totals(town
 
 
 async def test_the_pdf_statement_opens_and_shows_the_figures(town) -> None:
-    a, _, _ = await hand_computed_town(town)
-    day = await _day(town)
-    async with town.sessions.begin() as session:
-        await settlement.run_day(session, town.coalition_id, day)
+    a, day = await _provisionally_settled_day(town)
     async with town.engine.connect() as connection:
         document = await documents.statement_document(connection, town.coalition_id, day, a, "PDF")
     assert document.content.startswith(b"%PDF-")
@@ -86,10 +90,7 @@ async def test_the_pdf_statement_opens_and_shows_the_figures(town) -> None:
 
 
 async def test_the_matrix_says_whose_points_were_spent_where(town) -> None:
-    await hand_computed_town(town)
-    day = await _day(town)
-    async with town.sessions.begin() as session:
-        await settlement.run_day(session, town.coalition_id, day)
+    _, day = await _provisionally_settled_day(town)
     async with town.engine.connect() as connection:
         document = await documents.matrix_document(connection, town.coalition_id, day)
     rows = list(csv.reader(io.StringIO(document.content.decode())))
@@ -100,10 +101,10 @@ async def test_the_matrix_says_whose_points_were_spent_where(town) -> None:
 
 
 async def _approved_day(town):
-    a, b, c = await hand_computed_town(town)
-    day = await _day(town)
+    a, b, c = await post_hand_computed_day(town)
+    day = await business_date_now(town)
     async with town.sessions.begin() as session:
-        await settlement.run_day(session, town.coalition_id, day, now=TOMORROW)
+        await settlement.run_day(session, town.coalition_id, day, now=A_DAY_FROM_NOW)
         await settlement.approve(session, town.operator, day)
         await settlement.run_day(session, town.coalition_id, day - timedelta(days=1))  # settled, not approved
     return a, b, c, day

@@ -6,7 +6,7 @@ import hashlib
 import tomllib
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_the_repository_carries_the_gnu_agpl_v3_it_declares() -> None:

@@ -10,40 +10,25 @@ from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from coalition.platform.errors import DomainError, ErrorCode
 from coalition.platform.ledger.service import expire_due
 from coalition.platform.ledger.tables import transactions
-from coalition.platform.ledger.verify import verify
 from coalition.platform.notices import service as notices
 from coalition.platform.notices.tables import notices as notices_table
 from coalition.settlement import service as settlement
 from coalition.settlement.repository import obligations_of
 from coalition.settlement.rules import FundingModel
 from coalition.settlement.tasks import days_to_settle, settle_closed_days
-
-
-async def age_lots(town, card: str, expires_in: timedelta) -> None:
-    """Time passing, for tests: move a member's lots' expiry. Ledger rows are
-    immutable, so this runs with the triggers off (a superuser's test-only
-    switch)."""
-    async with town.engine.begin() as connection:
-        await connection.execute(text("SET LOCAL session_replication_role = replica"))
-        await connection.execute(
-            text(
-                "UPDATE lots SET expires_at = now() + :delta"
-                " WHERE member_id = (SELECT id FROM members WHERE card_number = :card AND coalition_id = :c)"
-            ),
-            {"delta": expires_in, "card": card, "c": town.coalition_id},
-        )
+from tests.support.time_passing import business_date_now, make_lots_expire_in
 
 
 async def test_lots_expire_exactly_at_their_time_and_are_never_spent_after(town) -> None:
     shop, _ = await town.partner(rate="1")
     _, card = await town.member(shop)
     await town.earn(shop, card, "100")
-    await age_lots(town, card, timedelta(seconds=1.5))
+    await make_lots_expire_in(town, card, timedelta(seconds=1.5))
     before = await town.redeem(shop, card, 10)
     assert before.available == 90
     await asyncio.sleep(1.6)
@@ -61,14 +46,14 @@ async def test_lots_expire_exactly_at_their_time_and_are_never_spent_after(town)
             )
         ).all()
         assert [tuple(row) for row in kinds] == [("EXPIRE", -90)]
-        assert await verify(connection, town.coalition_id) == []
+    assert await town.ledger_violations() == []
 
 
 async def test_only_the_lots_past_their_time_expire(town) -> None:
     shop, _ = await town.partner(rate="1")
     _, card = await town.member(shop)
     await town.earn(shop, card, "30")
-    await age_lots(town, card, timedelta(seconds=1))
+    await make_lots_expire_in(town, card, timedelta(seconds=1))
     await town.earn(shop, card, "50")  # a fresh lot, expiring in two years
     await asyncio.sleep(1.1)
     assert await expire_due(town.engine, town.coalition_id) == (1, 30)
@@ -80,17 +65,14 @@ async def test_expired_points_are_breakage_in_the_days_settlement(town) -> None:
     shop, _ = await town.partner("A", rate="1")
     _, card = await town.member(shop)
     await town.earn(shop, card, "100")
-    await age_lots(town, card, timedelta(seconds=0.5))
+    await make_lots_expire_in(town, card, timedelta(seconds=0.5))
     await asyncio.sleep(0.6)
     await expire_due(town.engine, town.coalition_id)
     async with town.sessions.begin() as session:
         await settlement.set_policy(
             session, town.operator, settlement.PolicySpec(FundingModel.AT_REDEMPTION, breakage_percent=Decimal(50))
         )
-        day = await session.scalar(
-            text("SELECT (now() AT TIME ZONE timezone)::date FROM coalitions WHERE id = :c"), {"c": town.coalition_id}
-        )
-        run = await settlement.run_day(session, town.coalition_id, day)
+        run = await settlement.run_day(session, town.coalition_id, await business_date_now(town))
     async with town.engine.connect() as connection:
         obligations = (await obligations_of(connection, [run.id]))[run.id]
     assert [
@@ -158,7 +140,7 @@ async def test_expiring_points_become_one_signed_notice_each(town, webhook) -> N
     shop, _ = await town.partner(rate="1")
     member_id, card = await town.member(shop)
     await town.earn(shop, card, "70")
-    await age_lots(town, card, timedelta(days=10))
+    await make_lots_expire_in(town, card, timedelta(days=10))
     async with town.sessions.begin() as session:
         assert await notices.write_expiring(session, town.coalition_id) == 1
         assert await notices.write_expiring(session, town.coalition_id) == 0  # once per expiry date
@@ -188,7 +170,7 @@ async def test_the_wallet_shows_the_notice(town, gql) -> None:
     shop, _ = await town.partner(rate="1")
     member_id, card = await town.member(shop)
     await town.earn(shop, card, "40")
-    await age_lots(town, card, timedelta(days=3))
+    await make_lots_expire_in(town, card, timedelta(days=3))
     async with town.sessions.begin() as session:
         await notices.write_expiring(session, town.coalition_id)
         _, token = await issue(session, coalition_id=town.coalition_id, kind=CredentialKind.MEMBER, member_id=member_id)

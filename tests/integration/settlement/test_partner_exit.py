@@ -12,26 +12,8 @@ from coalition.platform.errors import DomainError, ErrorCode
 from coalition.platform.notices import repository as notices
 from coalition.settlement import service as settlement
 from coalition.settlement.rules import ExitModel, FundingModel
-from tests.integration.test_settlement import TOMORROW, _day, figures
-
-
-async def move_to_yesterday(town) -> None:
-    """Time passing, for tests: today's postings become yesterday's. Ledger
-    rows are immutable, so this runs with the triggers off (a superuser's
-    test-only switch)."""
-    async with town.engine.begin() as connection:
-        await connection.execute(text("SET LOCAL session_replication_role = replica"))
-        await connection.execute(
-            text("UPDATE ledger_transactions SET business_date = business_date - 1 WHERE coalition_id = :c"),
-            {"c": town.coalition_id},
-        )
-        await connection.execute(
-            text(
-                "UPDATE lot_consumptions SET business_date = business_date - 1"
-                " WHERE member_id IN (SELECT id FROM members WHERE coalition_id = :c)"
-            ),
-            {"c": town.coalition_id},
-        )
+from tests.support.settlement import run_figures
+from tests.support.time_passing import A_DAY_FROM_NOW, business_date_now, move_postings_to_yesterday
 
 
 async def _policy(town, model: FundingModel = FundingModel.AT_REDEMPTION, exit_model=ExitModel.BUY_OUT) -> None:
@@ -57,11 +39,11 @@ async def test_a_leaving_partner_pays_for_the_points_still_out_at_the_end_of_its
     done = await _terminate(town, a)
     assert (done.partner.status, done.model, done.members_told) == ("TERMINATED", ExitModel.BUY_OUT, 1)
     await town.redeem(b, card, 50)  # still A's day: A pays B for these too
-    day = await _day(town)
+    day = await business_date_now(town)
     assert done.business_date == day
     async with town.sessions.begin() as session:
-        run = await settlement.run_day(session, town.coalition_id, day, now=TOMORROW)
-    lines, obligations = await figures(town, run)
+        run = await settlement.run_day(session, town.coalition_id, day, now=A_DAY_FROM_NOW)
+    lines, obligations = await run_figures(town, run)
     assert obligations == {
         (a, b, "CROSS_REDEMPTION", 150, 150),
         (a, None, "EXIT", 350, 350),  # 500 - 150: what members still hold, at 0.01
@@ -87,18 +69,18 @@ async def test_from_the_next_day_the_coalition_honours_the_bought_out_points(tow
     _, card = await town.member(a)
     await town.earn(a, card, "500")
     await town.redeem(b, card, 100)
-    await move_to_yesterday(town)
-    yesterday = await _day(town) - timedelta(days=1)
+    await move_postings_to_yesterday(town)
+    yesterday = await business_date_now(town) - timedelta(days=1)
     await _terminate(town, a, now=datetime.now(UTC) - timedelta(days=1))
     await town.redeem(b, card, 60)  # today: A's points, now the coalition's to pay for
 
     async with town.sessions.begin() as session:
         closed = await settlement.run_day(session, town.coalition_id, yesterday)
         today = await settlement.run_day(session, town.coalition_id, yesterday + timedelta(days=1))
-    _, on_exit_day = await figures(town, closed)
+    _, on_exit_day = await run_figures(town, closed)
     # Outstanding at the end of yesterday: today's 60 count as still out then.
     assert on_exit_day == {(a, b, "CROSS_REDEMPTION", 100, 100), (a, None, "EXIT", 400, 400)}
-    lines, after = await figures(town, today)
+    lines, after = await run_figures(town, today)
     assert after == {(None, b, "CROSS_REDEMPTION", 60, 60)}
     assert a not in lines
     async with town.engine.connect() as connection:
@@ -114,15 +96,15 @@ async def test_a_partner_kept_liable_pays_as_its_points_are_spent(town) -> None:
     b, _ = await town.partner("B")
     _, card = await town.member(a)
     await town.earn(a, card, "500")
-    await move_to_yesterday(town)
+    await move_postings_to_yesterday(town)
     await _terminate(town, a, now=datetime.now(UTC) - timedelta(days=1))
     await town.redeem(b, card, 60)
-    day = await _day(town)
+    day = await business_date_now(town)
     async with town.sessions.begin() as session:
         closed = await settlement.run_day(session, town.coalition_id, day - timedelta(days=1))
         today = await settlement.run_day(session, town.coalition_id, day)
-    assert not {o for o in (await figures(town, closed))[1] if o[2] == "EXIT"}
-    assert (await figures(town, today))[1] == {(a, b, "CROSS_REDEMPTION", 60, 60)}
+    assert not {o for o in (await run_figures(town, closed))[1] if o[2] == "EXIT"}
+    assert (await run_figures(town, today))[1] == {(a, b, "CROSS_REDEMPTION", 60, 60)}
 
 
 async def test_under_at_issuance_the_points_were_paid_for_when_issued(town) -> None:
@@ -132,8 +114,8 @@ async def test_under_at_issuance_the_points_were_paid_for_when_issued(town) -> N
     await town.earn(a, card, "500")
     await _terminate(town, a)
     async with town.sessions.begin() as session:
-        run = await settlement.run_day(session, town.coalition_id, await _day(town))
-    assert (await figures(town, run))[1] == {(a, None, "ISSUANCE", 500, 400)}  # and no EXIT
+        run = await settlement.run_day(session, town.coalition_id, await business_date_now(town))
+    assert (await run_figures(town, run))[1] == {(a, None, "ISSUANCE", 500, 400)}  # and no EXIT
 
 
 async def test_termination_needs_a_reason_and_is_for_good(town) -> None:

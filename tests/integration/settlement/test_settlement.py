@@ -2,81 +2,29 @@
 models, and what the database guarantees about runs."""
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
-from coalition.partners import programme as partner_programme
-from coalition.platform.programme.rules import Bonuses, CoalitionRulesChanges
 from coalition.settlement import service as settlement
-from coalition.settlement.repository import lines_of, obligations_of
 from coalition.settlement.rules import FundingModel
 from coalition.settlement.tables import settlement_runs
-
-TOMORROW = datetime.now(UTC) + timedelta(days=1)
-
-
-async def hand_computed_town(town):
-    """Three shops and the coalition; every figure below is worked out by hand.
-
-    A (1 pt/EUR) pays 0.001 EUR per point issued; C pays 2% of what is redeemed
-    there; each new member gets a 30-point welcome bonus from the coalition.
-    A third member's 100 points from C expire the same day.
-    """
-    from coalition.platform.ledger.service import expire_due
-    from tests.integration.test_expiry_and_nightly import age_lots
-
-    async with town.sessions.begin() as session:
-        await partner_programme.save_coalition_rules(
-            session, town.operator, CoalitionRulesChanges(bonuses=Bonuses(signup=30))
-        )
-    a, _ = await town.partner("A", "1")
-    b, _ = await town.partner("B", "2")
-    c, _ = await town.partner("C", "1")
-    async with town.sessions.begin() as session:
-        await settlement.set_contract(session, town.operator, a, fee_per_point_issued=Decimal("0.001"),
-                                      fee_percent_of_redemption=Decimal(0))  # fmt: skip
-        await settlement.set_contract(session, town.operator, c, fee_per_point_issued=Decimal(0),
-                                      fee_percent_of_redemption=Decimal(2))  # fmt: skip
-    _, m1 = await town.member(a)  # +30 from the coalition
-    _, m2 = await town.member(b)  # +30
-    earn_a = await town.earn(a, m1, "500")  # 500 of A's points
-    await town.earn(b, m2, "100")  # 200 of B's
-    at_b = await town.redeem(b, m1, 300)  # the bonus 30 first (it expires first), then 270 of A's
-    await town.redeem(a, m2, 150)  # 30 bonus + 120 of B's
-    await town.redeem(c, m2, 50)  # 50 of B's
-    await town.reverse(b, at_b.transaction_id, 100)  # B refunds 100: A's points go back
-    await town.reverse(a, earn_a.transaction_id, 50)  # a returned item at A: 50 of A's points clawed back
-    _, m3 = await town.member(c)  # +30 from the coalition
-    await town.earn(c, m3, "100")  # 100 of C's
-    await age_lots(town, m3, timedelta(seconds=-1))
-    assert await expire_due(town.engine, town.coalition_id) == (1, 130)  # C's 100 and the coalition's 30
-    return a, b, c
-
-
-async def figures(town, run):
-    async with town.engine.connect() as connection:
-        lines = (await lines_of(connection, [run.id]))[run.id]
-        obligations = (await obligations_of(connection, [run.id]))[run.id]
-    return (
-        {line.partner_id: (line.points_issued, line.points_redeemed, line.receivable_minor, line.payable_minor,
-                           line.fees_minor, line.net_minor) for line in lines},
-        {(o.debtor_partner_id, o.creditor_partner_id, o.reason.value, o.points, o.amount_minor) for o in obligations},
-    )  # fmt: skip
+from tests.support.settlement import post_hand_computed_day, run_figures
+from tests.support.time_passing import A_DAY_FROM_NOW, business_date_now
 
 
 async def test_a_hand_computed_day_under_both_funding_models(town) -> None:
-    a, b, c = await hand_computed_town(town)
+    a, b, c = await post_hand_computed_day(town)
     async with town.sessions.begin() as session:
         await settlement.set_policy(
             session, town.operator, settlement.PolicySpec(FundingModel.AT_REDEMPTION, breakage_percent=Decimal(50))
         )
-        run = await settlement.run_day(session, town.coalition_id, await _day(town))
+        run = await settlement.run_day(session, town.coalition_id, await business_date_now(town))
     assert run.status == "PROVISIONAL"
-    lines, obligations = await figures(town, run)
+    lines, obligations = await run_figures(town, run)
     assert obligations == {
         (None, b, "CROSS_REDEMPTION", 30, 30),
         (a, b, "CROSS_REDEMPTION", 170, 170),  # 270 spent at B, 100 refunded
@@ -101,7 +49,7 @@ async def test_a_hand_computed_day_under_both_funding_models(town) -> None:
         )  # fmt: skip
         again = await settlement.run_day(session, town.coalition_id, run.business_date)
     assert again.id == run.id  # the open day's run, recomputed
-    lines, obligations = await figures(town, again)
+    lines, obligations = await run_figures(town, again)
     assert obligations == {
         (a, None, "ISSUANCE", 450, 360),
         (b, None, "ISSUANCE", 200, 160),
@@ -115,20 +63,12 @@ async def test_a_hand_computed_day_under_both_funding_models(town) -> None:
     assert {p: line[5] for p, line in lines.items()} == {None: 266, a: -263, b: 30, c: -33}
 
 
-async def _day(town):
-    """The coalition's business day now (its time zone, not the machine's)."""
-    async with town.engine.connect() as connection:
-        return await connection.scalar(
-            text("SELECT (now() AT TIME ZONE timezone)::date FROM coalitions WHERE id = :c"), {"c": town.coalition_id}
-        )
-
-
 async def test_the_run_reconciles_with_the_ledgers_entries_for_the_day(town) -> None:
-    await hand_computed_town(town)
-    day = await _day(town)
+    await post_hand_computed_day(town)
+    day = await business_date_now(town)
     async with town.sessions.begin() as session:
         run = await settlement.run_day(session, town.coalition_id, day)
-    lines, _ = await figures(town, run)
+    lines, _ = await run_figures(town, run)
     async with town.engine.connect() as connection:
         ledger = {
             row.partner_id: (int(row.issued), int(row.redeemed))
@@ -150,31 +90,31 @@ async def test_the_run_reconciles_with_the_ledgers_entries_for_the_day(town) -> 
 
 
 async def test_a_repeated_run_gives_identical_figures_and_a_closed_day_is_computed_once(town) -> None:
-    await hand_computed_town(town)
-    day = await _day(town)
+    await post_hand_computed_day(town)
+    day = await business_date_now(town)
     async with town.sessions.begin() as session:
         first = await settlement.run_day(session, town.coalition_id, day)
     async with town.sessions.begin() as session:
         second = await settlement.run_day(session, town.coalition_id, day)
-    assert (second.id, await figures(town, second)) == (first.id, await figures(town, first))
+    assert (second.id, await run_figures(town, second)) == (first.id, await run_figures(town, first))
     async with town.sessions.begin() as session:
-        closed = await settlement.run_day(session, town.coalition_id, day, now=TOMORROW)
+        closed = await settlement.run_day(session, town.coalition_id, day, now=A_DAY_FROM_NOW)
     assert closed.status == "COMPUTED"
-    assert await figures(town, closed) == await figures(town, first)
+    assert await run_figures(town, closed) == await run_figures(town, first)
 
 
 async def test_two_settlers_of_one_day_at_once_make_one_run(town) -> None:
-    await hand_computed_town(town)
-    day = await _day(town)
+    await post_hand_computed_day(town)
+    day = await business_date_now(town)
 
     async def settle_once():
         async with town.sessions.begin() as session:
-            return await settlement.run_day(session, town.coalition_id, day, now=TOMORROW)
+            return await settlement.run_day(session, town.coalition_id, day, now=A_DAY_FROM_NOW)
 
     runs = await asyncio.gather(*(settle_once() for _ in range(6)))
     assert len({run.id for run in runs}) == 1
     assert {run.status for run in runs} == {"COMPUTED"}
-    lines, _ = await figures(town, runs[0])
+    lines, _ = await run_figures(town, runs[0])
     assert sum(line[5] for line in lines.values()) == 0
     assert len(lines) == 4
     async with town.engine.connect() as connection:
@@ -183,14 +123,14 @@ async def test_two_settlers_of_one_day_at_once_make_one_run(town) -> None:
 
 
 async def test_an_approved_run_is_final(town) -> None:
-    await hand_computed_town(town)
-    day = await _day(town)
+    await post_hand_computed_day(town)
+    day = await business_date_now(town)
     async with town.sessions.begin() as session:
-        await settlement.run_day(session, town.coalition_id, day, now=TOMORROW)
+        await settlement.run_day(session, town.coalition_id, day, now=A_DAY_FROM_NOW)
     async with town.sessions.begin() as session:
         approved = await settlement.approve(session, town.operator, day)
     assert approved.status == "APPROVED"
-    before = await figures(town, approved)
+    before = await run_figures(town, approved)
     for statement in (
         "DELETE FROM settlement_lines WHERE run_id = :r",
         "UPDATE settlement_obligations SET amount_minor = amount_minor + 1 WHERE run_id = :r",
@@ -201,11 +141,11 @@ async def test_an_approved_run_is_final(town) -> None:
             async with town.engine.begin() as connection:
                 await connection.execute(text(statement), {"r": approved.id})
     async with town.sessions.begin() as session:
-        again = await settlement.run_day(session, town.coalition_id, day, now=TOMORROW + timedelta(days=3))
+        again = await settlement.run_day(session, town.coalition_id, day, now=A_DAY_FROM_NOW + timedelta(days=3))
         paid = await settlement.mark_paid(session, town.operator, day)
     assert again.status == "APPROVED"
     assert paid.status == "PAID"
-    assert await figures(town, paid) == before
+    assert await run_figures(town, paid) == before
 
 
 async def test_a_day_not_yet_begun_cannot_be_settled(town) -> None:
@@ -213,5 +153,5 @@ async def test_a_day_not_yet_begun_cannot_be_settled(town) -> None:
 
     with pytest.raises(DomainError) as refused:
         async with town.sessions.begin() as session:
-            await settlement.run_day(session, town.coalition_id, (await _day(town)) + timedelta(days=1))
+            await settlement.run_day(session, town.coalition_id, (await business_date_now(town)) + timedelta(days=1))
     assert refused.value.field == ("businessDate",)

@@ -7,7 +7,6 @@ from sqlalchemy import select, text
 
 from coalition.platform.errors import DomainError, ErrorCode
 from coalition.platform.ledger.tables import lot_consumptions, lots
-from coalition.platform.ledger.verify import verify
 
 
 async def consumptions(town, transaction_id):
@@ -34,17 +33,21 @@ async def test_points_earned_at_one_shop_are_spent_at_another(town) -> None:
     assert (spent.kind, spent.points, spent.balance, spent.available) == ("REDEEM", -30, 11, 11)
     # Settlement reads this: the bakery's points were spent at the bookshop.
     assert await consumptions(town, spent.transaction_id) == [(bakery, "REDEEM", 30)]
-    async with town.engine.connect() as c:
-        assert await verify(c, town.coalition_id) == []
+    assert await town.ledger_violations() == []
 
 
-async def test_redemption_spans_lots_fifo_by_expiry_and_keeps_issuers(town) -> None:
+async def _a_spend_across_two_lots(town):
+    """Shops A and B; A's member earns 10 at A, then 10 at B, then spends 15 at B."""
     a, _ = await town.partner("A")
     b, _ = await town.partner("B")
     _, card = await town.member(a)
     await town.earn(a, card, "10")
     await town.earn(b, card, "10")
-    spent = await town.redeem(b, card, 15)
+    return a, b, await town.redeem(b, card, 15)
+
+
+async def test_redemption_spans_lots_fifo_by_expiry_and_keeps_issuers(town) -> None:
+    a, b, spent = await _a_spend_across_two_lots(town)
     assert await consumptions(town, spent.transaction_id) == [(a, "REDEEM", 10), (b, "REDEEM", 5)]
 
 
@@ -85,12 +88,7 @@ async def test_reversed_earn_takes_back_what_is_left(town) -> None:
 
 
 async def test_reversed_redemption_restores_the_lots_it_used(town) -> None:
-    a, _ = await town.partner("A")
-    b, _ = await town.partner("B")
-    _, card = await town.member(a)
-    await town.earn(a, card, "10")
-    await town.earn(b, card, "10")
-    spent = await town.redeem(b, card, 15)
+    a, b, spent = await _a_spend_across_two_lots(town)
 
     first = await town.reverse(b, spent.transaction_id, 4)
     assert (first.points, first.balance) == (4, 9)
@@ -104,7 +102,7 @@ async def test_reversed_redemption_restores_the_lots_it_used(town) -> None:
     async with town.engine.connect() as c:
         remaining = (await c.execute(select(lots.c.remaining).where(lots.c.member_id == first.member_id))).scalars()
         assert sorted(remaining) == [10, 10]
-        assert await verify(c, town.coalition_id) == []
+    assert await town.ledger_violations() == []
 
 
 async def test_a_partner_cannot_reverse_another_partners_posting(town) -> None:
@@ -130,7 +128,7 @@ async def test_a_reversal_cannot_itself_be_reversed(town) -> None:
 
 
 async def test_pending_points_wait_for_the_return_window(engine, ledger, till_setups) -> None:
-    from tests.conftest import Town
+    from tests.support.town import Town
 
     town = await Town(engine, ledger, till_setups).create(pending_days=14)
     shop, _ = await town.partner()
@@ -201,7 +199,7 @@ async def test_a_purchase_too_small_to_earn_is_still_recorded_and_explained(town
     assert earned.explanation == ["Base rate 1 per 1 EUR on 0.99 EUR: 0 points"]
     async with town.engine.connect() as c:
         assert (await c.execute(select(lots).where(lots.c.member_id == member_id))).first() is None
-        assert await verify(c, town.coalition_id) == []
+    assert await town.ledger_violations() == []
     with pytest.raises(DomainError) as refused:
         await town.reverse(shop, earned.transaction_id)
     assert refused.value.code == ErrorCode.ALREADY_REVERSED  # nothing to take back

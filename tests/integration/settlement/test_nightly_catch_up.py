@@ -14,8 +14,8 @@ from coalition.platform.programme.rules import CoalitionRules, Tier, TierPolicy
 from coalition.settlement import service as settlement
 from coalition.settlement.catch_up_repository import DueWork, coalitions_with_due_work
 from coalition.settlement.tasks import catch_up
-from tests.conftest import Town
-from tests.integration.test_expiry_and_nightly import age_lots
+from tests.support.time_passing import make_lots_expire_in
+from tests.support.town import Town
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
@@ -46,7 +46,7 @@ async def test_only_coalitions_with_work_are_found_and_expiries_come_first(engin
     async with settled.sessions.begin() as session:  # its day was settled by hand, just after midnight
         await settlement.run_day(session, settled.coalition_id, tonight.date() - timedelta(days=1), now=tonight)
     expiring, card = await _town_that_bought_today(engine, ledger, till_setups)  # created last
-    await age_lots(expiring, card, timedelta(seconds=-1))
+    await make_lots_expire_in(expiring, card, timedelta(seconds=-1))
     ours = [town.coalition_id for town in (bought, idle, settled, expiring)]
 
     found = await _due(engine, tonight, ours)
@@ -65,7 +65,7 @@ async def test_a_coalition_with_tiers_is_reviewed_and_one_with_points_expiring_s
         tiers = TierPolicy(tiers=(Tier("BRONZE", "Bronze", 0), Tier("SILVER", "Silver", 150)))
         await save_coalition_rules(session, tiered.operator, CoalitionRules(tiers=tiers))
     soon, card = await _town_that_bought_today(engine, ledger, till_setups)
-    await age_lots(soon, card, timedelta(days=10))
+    await make_lots_expire_in(soon, card, timedelta(days=10))
 
     found = {w.coalition_id: w for w in await _due(engine, datetime.now(UTC), [tiered.coalition_id, soon.coalition_id])}
     assert (found[tiered.coalition_id].tier_policy, found[tiered.coalition_id].points_expiring_soon) == (True, False)
@@ -74,7 +74,7 @@ async def test_a_coalition_with_tiers_is_reviewed_and_one_with_points_expiring_s
 
 async def test_a_catch_up_told_to_stop_ends_after_the_step_under_way(engine, ledger, till_setups) -> None:
     expiring, card = await _town_that_bought_today(engine, ledger, till_setups)
-    await age_lots(expiring, card, timedelta(seconds=-1))
+    await make_lots_expire_in(expiring, card, timedelta(seconds=-1))
     asked: list[bool] = []
 
     def stop_after_one_step() -> bool:
