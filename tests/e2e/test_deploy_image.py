@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.engine import make_url
 
 from tests.conftest import _admin_sql
@@ -81,10 +82,13 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def run(image: str, environment: dict[str, str], *command: str, detach: str | None = None):
+def run(
+    image: str, environment: dict[str, str], *command: str, detach: str | None = None, mounts: tuple[str, ...] = ()
+):
+    """As compose and Kubernetes run it: a read-only root file system, a writable /tmp."""
     flags = [flag for name, value in environment.items() for flag in ("-e", f"{name}={value}")]
     where = ["-d", "--name", detach] if detach else ["--rm"]
-    return podman("run", *where, "--network", "host", *flags, image, *command)
+    return podman("run", *where, "--network", "host", "--read-only", *mounts, *flags, image, *command)
 
 
 def _wait_ready(port: int, container: str) -> None:
@@ -119,7 +123,8 @@ def test_the_image_migrates_serves_and_works_the_nightly_jobs(image, servers) ->
     port = _free_port()
     api, worker = f"coalition-api-{port}", f"coalition-worker-{port}"
     try:
-        run(image, {**servers, "COALITION_PORT": str(port)}, "serve", "--workers", "2", detach=api)
+        run(image, {**servers, "COALITION_PORT": str(port), "PROMETHEUS_MULTIPROC_DIR": "/tmp/metrics"},
+            "serve", "--workers", "2", detach=api, mounts=("--tmpfs", "/tmp/metrics"))  # fmt: skip
         _wait_ready(port, api)
         health = podman("healthcheck", "run", api, check=False)
         assert health.returncode == 0, health.stdout + health.stderr
@@ -141,6 +146,9 @@ def test_the_image_migrates_serves_and_works_the_nightly_jobs(image, servers) ->
         assert earned["earnPoints"]["errors"] == []
         assert earned["earnPoints"]["transaction"]["points"] == 42
         assert earned["earnPoints"]["wallet"]["balance"] == 42
+        # Both server processes' counts, summed: exactly the two GraphQL requests sent.
+        metrics = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+        assert _graphql_requests(metrics) == 2
 
         # Time passes for the member's points; the worker's nightly work, run at
         # its start, must expire them.
@@ -159,6 +167,15 @@ def test_the_image_migrates_serves_and_works_the_nightly_jobs(image, servers) ->
     finally:
         for container in (api, worker):
             podman("rm", "--force", "--time", "5", container, check=False)
+
+
+def _graphql_requests(metrics: str) -> float:
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(metrics)
+        for sample in family.samples
+        if sample.name == "coalition_requests_total" and sample.labels.get("path") == "/graphql"
+    )
 
 
 def _expire_now(database_url: str, card: str) -> None:
