@@ -153,6 +153,8 @@ def welch_test(treatment: Sequence[MemberOutcome], holdout: Sequence[MemberOutco
         return None
     spend_t = np.array([outcome.spend_minor for outcome in treatment], dtype=np.float64)
     spend_h = np.array([outcome.spend_minor for outcome in holdout], dtype=np.float64)
+    if spend_t.var() == 0 and spend_h.var() == 0:
+        return None
     result = stats.ttest_ind(spend_t, spend_h, equal_var=False)
     if not math.isfinite(float(result.pvalue)):
         return None
