@@ -17,6 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from coalition.platform.errors import validation
 from coalition.platform.money import MAX_PURCHASE
 
 COLUMNS = ("receipt", "shop", "card", "occurred_at", "sku", "category", "quantity", "amount")
@@ -101,13 +102,23 @@ def cast_each(values: pa.Array, target: pa.DataType) -> tuple[pa.Array, list[int
     return pa.concat_arrays([left, right]), bad_left + [middle + index for index in bad_right]
 
 
-def as_text(column: pa.Array | pa.ChunkedArray, findings: _Findings) -> pa.Array:
-    """The column as UTF-8 strings, nulls as ""; a value that is not UTF-8 becomes "" and is recorded."""
+def as_text(name: str, column: pa.Array | pa.ChunkedArray, findings: _Findings) -> pa.Array:
+    """The column as UTF-8 strings, nulls as "". A value that is not UTF-8 is recorded and kept with its
+    bad bytes replaced, so no other rule trips over it."""
     if isinstance(column, pa.ChunkedArray):
         column = column.combine_chunks()
+    try:
+        pa.array([], column.type).cast(pa.string())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        raise validation(f"the column {name} holds {column.type}, which is not text", "file") from exc
     text, failed = cast_each(column, pa.string())
-    for index in failed:
-        findings.at(index, "not valid UTF-8 text")
+    if failed:
+        for index in failed:
+            findings.at(index, f"{name} is not UTF-8 text")
+        mask = np.zeros(len(text), dtype=bool)
+        mask[failed] = True
+        repaired = [column[index].as_py().decode("utf-8", errors="replace") for index in failed]
+        text = pc.replace_with_mask(text, pa.array(mask), pa.array(repaired, pa.string()))
     return pc.fill_null(text, "") if text.null_count else text
 
 
@@ -163,7 +174,7 @@ def check_rows(
     Blank rows (every field empty) are neither kept nor reported.
     """
     findings = _Findings(len(rows))
-    text = {name: as_text(batch.column(name), findings) for name in COLUMNS}
+    text = {name: as_text(name, batch.column(name), findings) for name in COLUMNS}
     for name in TEXT_LIMITS:
         check_text(name, text[name], findings)
     occurred_at = parse_times(text["occurred_at"], findings)

@@ -34,6 +34,7 @@ from .receipt_rows import COLUMNS, LINE_SCHEMA, BadRow, check_rows
 _PARQUET_MAGIC = b"PAR1"
 _BLOCK_BYTES = 8 << 20
 _FIRST_DATA_ROW = 2  # row 1 is the header
+_MAX_HEADER_BYTES = 1 << 16
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -116,11 +117,15 @@ def _check_header(names: list[str]) -> None:
 
 
 def _csv_header(path: Path) -> list[str]:
+    """The header's names, from the file's first line (a header has no line breaks inside quotes)."""
+    with path.open("rb") as raw:
+        first_line = raw.readline(_MAX_HEADER_BYTES)
     try:
-        with path.open(encoding="utf-8-sig", newline="") as text:
-            return next(csv.reader(text), [])
+        text = first_line.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise validation("the file's header is not UTF-8 text", "file") from exc
+    try:
+        return next(csv.reader([text.rstrip("\r\n")]), [])
     except csv.Error as exc:
         raise validation(f"the file's header cannot be read as CSV: {exc}", "file") from exc
 
