@@ -27,6 +27,12 @@ MAX_QUANTITY = 1_000_000
 MAX_LINE_MAJOR = MAX_PURCHASE
 
 TIME_EXAMPLE = "e.g. 2017-03-04T10:15:00+01:00"
+_WIDE_DECIMAL = pa.decimal128(38, 18)
+# What the casts read, near enough: a value that does not match is cast on its own (see cast_each).
+_USUAL_TIME = (
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)$"
+)
+_USUAL_DECIMAL = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
 TIME_TYPE = pa.timestamp("us", tz="UTC")
 LINE_SCHEMA = pa.schema(
     [
@@ -84,22 +90,45 @@ class _Findings:
         return mask
 
 
-def cast_each(values: pa.Array, target: pa.DataType) -> tuple[pa.Array, list[int]]:
-    """``values`` cast to ``target``, null where a value cannot be, with those positions.
+_CAST_ERRORS = (pa.ArrowInvalid, pa.ArrowNotImplementedError)
 
-    One cast of the whole array when every value can be (the usual case);
-    otherwise the halves are cast apart, recursively, so a few bad values are
-    found in a few dozen casts and each row is judged on its own.
-    """
+
+def _halving(values: pa.Array, target: pa.DataType) -> tuple[pa.Array, list[int]]:
     try:
         return values.cast(target), []
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+    except _CAST_ERRORS:
         if len(values) == 1:
             return pa.nulls(1, target), [0]
     middle = len(values) // 2
-    left, bad_left = cast_each(values.slice(0, middle), target)
-    right, bad_right = cast_each(values.slice(middle), target)
+    left, bad_left = _halving(values.slice(0, middle), target)
+    right, bad_right = _halving(values.slice(middle), target)
     return pa.concat_arrays([left, right]), bad_left + [middle + index for index in bad_right]
+
+
+def cast_each(values: pa.Array, target: pa.DataType, usual: str | None = None) -> tuple[pa.Array, list[int]]:
+    """``values`` cast to ``target``, null where a value cannot be, with those positions.
+
+    One cast of the whole array when every value can be (the usual case).
+    Otherwise the values that do not match ``usual`` (a pattern of what the
+    cast reads) are cast one at a time and the rest together, halving what
+    still fails until the bad values are found. However it goes, each row is
+    judged by the cast of its own value, never by its neighbours.
+    """
+    try:
+        return values.cast(target), []
+    except _CAST_ERRORS:
+        if usual is None:
+            return _halving(values, target)
+    odd = pc.invert(pc.match_substring_regex(values, usual))
+    together, failed = _halving(pc.if_else(odd, pa.scalar(None, values.type), values), target)
+    alone = []
+    for index in pc.indices_nonzero(odd).to_pylist():
+        cast, failed_alone = _halving(values.slice(index, 1), target)
+        alone.append(cast)
+        failed += [index] * len(failed_alone)
+    if not alone:
+        return together, failed
+    return pc.replace_with_mask(together, odd, pa.concat_arrays(alone)), sorted(failed)
 
 
 def as_text(name: str, column: pa.Array | pa.ChunkedArray, findings: _Findings) -> pa.Array:
@@ -133,14 +162,14 @@ def check_text(name: str, values: pa.Array, findings: _Findings) -> None:
 def parse_times(values: pa.Array, findings: _Findings) -> pa.Array:
     """ISO 8601 with an offset, as UTC instants (Arrow's parser: a date, T or a space, a time to the
     microsecond, then Z or +hh[:mm]); any other value is recorded."""
-    times, failed = cast_each(values, TIME_TYPE)
+    times, failed = cast_each(values, TIME_TYPE, _USUAL_TIME)
     for index in failed:
         findings.at(index, f"occurred_at {shown(values[index])} is not ISO 8601 with an offset, {TIME_EXAMPLE}")
     return times
 
 
 def parse_quantities(values: pa.Array, findings: _Findings) -> pa.Array:
-    quantities, failed = cast_each(values, QUANTITY_TYPE)
+    quantities, failed = cast_each(values, QUANTITY_TYPE, _USUAL_DECIMAL)
     for index in failed:
         findings.at(index, f"quantity {shown(values[index])} is not a number such as 2 or 0.75 (at most 6 decimals)")
     findings.add(pc.less(quantities, pa.scalar(Decimal(0), QUANTITY_TYPE)), "quantity is negative")
@@ -150,19 +179,30 @@ def parse_quantities(values: pa.Array, findings: _Findings) -> pa.Array:
 
 
 def parse_amounts(values: pa.Array, currency: str, places: int, findings: _Findings) -> pa.Array:
-    """Amounts in minor units: at most the currency's decimals (trailing zeros beyond them are harmless)."""
+    """Amounts in minor units: at most the currency's decimals (trailing zeros beyond them are harmless).
+
+    When some value does not fit the currency, all are read with 18 decimals
+    first, so a value with too many decimals is told apart from one that is
+    not a number without a cast per value.
+    """
     exact_type = pa.decimal128(18, places)
-    amounts, failed = cast_each(values, exact_type)
-    for index in failed:
-        text = values[index].as_py()
-        try:
-            Decimal(text)
-            reason = f"amount {shown(text)} has more decimals than {currency}'s {places}"
-        except ArithmeticError:
-            reason = f"amount {shown(text)} is not a number such as 12.50 or -3 (a point for decimals)"
-        findings.at(index, reason)
-    limit = pa.scalar(MAX_LINE_MAJOR, exact_type)
-    findings.add(pc.greater(pc.abs(amounts), limit), f"amount is beyond {MAX_LINE_MAJOR} either way")
+    limit = pa.scalar(MAX_LINE_MAJOR, _WIDE_DECIMAL)
+    try:
+        amounts = values.cast(exact_type)
+    except _CAST_ERRORS:
+        wide, failed = cast_each(values, _WIDE_DECIMAL, _USUAL_DECIMAL)
+        for index in failed:
+            findings.at(
+                index, f"amount {shown(values[index])} is not a number such as 12.50 or -3 (a point for decimals)"
+            )
+        inexact = pc.not_equal(pc.round(wide, ndigits=places), wide)
+        findings.add(inexact, lambda i: f"amount {shown(values[i])} has more decimals than {currency}'s {places}")
+        beyond = pc.greater(pc.abs(wide), limit)
+        usable = pc.and_(pc.invert(inexact), pc.invert(beyond))
+        amounts = pc.if_else(usable, wide, pa.scalar(None, _WIDE_DECIMAL)).cast(exact_type)
+    else:
+        beyond = pc.greater(pc.abs(amounts), limit)
+    findings.add(beyond, f"amount is beyond {MAX_LINE_MAJOR} either way")
     return pc.multiply(amounts, pa.scalar(10**places, pa.int64())).cast(pa.int64())
 
 

@@ -258,3 +258,16 @@ def test_a_parquet_column_that_is_not_text_is_refused(tmp_path: Path) -> None:
         read_receipts_file(path, "EUR")
     assert (refused.value.code, refused.value.field) == (ErrorCode.VALIDATION, ("file",))
     assert "the column sku holds list<" in refused.value.message
+
+
+@pytest.mark.parametrize("neighbour", ["2.50", "2.505", "two"])
+def test_a_value_is_judged_alone_whatever_its_neighbours(tmp_path: Path, neighbour: str) -> None:
+    # The whole column is cast at once when it can be, value by value when it cannot: same verdicts.
+    row = "r{},bakery,8000000000001,2017-03-04T10:15:00+01:00,b1,bread,{},{}"
+    file = read(tmp_path, row.format(1, "1", neighbour), row.format(2, ".5", "1e2"), row.format(3, "2.", "-.5"),
+                row.format(4, "1", "0.50"), row.format(5, "1", "2017-03-04"))  # fmt: skip
+    by_receipt = {receipt.receipt: receipt for receipt in receipts(file)}
+    assert by_receipt["r2"].lines == (Line("b1", "bread", Decimal("0.5"), 10000),)
+    assert by_receipt["r4"].total_minor == 50
+    assert [bad.row for bad in file.bad_rows] == ([2] if neighbour != "2.50" else []) + [4, 6]
+    assert "r3" not in by_receipt  # -0.50 is a return: fine as a line, not as a receipt's total
