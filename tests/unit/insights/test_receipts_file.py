@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -9,11 +10,14 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from coalition.insights.model import Line
 from coalition.insights.receipt_rows import BadRow
 from coalition.insights.receipts_file import ImportedReceipt, ReceiptsFile, read_receipts_file
 from coalition.platform.errors import DomainError, ErrorCode
+from coalition.platform.money import to_major
 
 HEADER = "receipt,shop,card,occurred_at,sku,category,quantity,amount"
 GOOD = "r1,bakery,8000000000001,2017-03-04T10:15:00+01:00,b1,bread,1,2.50"
@@ -271,3 +275,14 @@ def test_a_value_is_judged_alone_whatever_its_neighbours(tmp_path: Path, neighbo
     assert by_receipt["r4"].total_minor == 50
     assert [bad.row for bad in file.bad_rows] == ([2] if neighbour != "2.50" else []) + [4, 6]
     assert "r3" not in by_receipt  # -0.50 is a return: fine as a line, not as a receipt's total
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=100_000_000), min_size=1, max_size=20))
+def test_amounts_written_in_major_units_read_back_as_the_same_minor_units(minors: list[int]) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        rows = [f"r{n},bakery,800000000000{n % 10},2017-03-04T10:15:00+01:00,b1,bread,1,{to_major(minor, 'EUR')}"
+                for n, minor in enumerate(minors)]  # fmt: skip
+        file = read(Path(folder), *rows)
+    assert file.bad_rows == []
+    assert [receipt.total_minor for receipt in receipts(file)] == minors

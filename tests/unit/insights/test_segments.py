@@ -6,6 +6,8 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from coalition.insights.model import Purchase
 from coalition.insights.segments import SEGMENTS, lapsed, member_scores, ntile, segment_of, segments
@@ -134,3 +136,25 @@ def test_lapsed_is_over_twice_the_members_own_median_gap() -> None:
         member(4),
     ]
     assert lapsed(history, BAKERY, date(2025, 1, 2), AMSTERDAM) == []  # later purchases are not seen
+
+
+@settings(deadline=None)
+@given(st.integers(min_value=1, max_value=200))
+def test_ntile_buckets_ascend_and_differ_in_size_by_at_most_one(rows: int) -> None:
+    buckets = [ntile(i, rows) for i in range(rows)]
+    assert buckets == sorted(buckets)
+    sizes = [buckets.count(b) for b in range(1, 6) if b in buckets]
+    assert max(sizes) - min(sizes) <= 1
+    assert sizes == sorted(sizes, reverse=True)  # the bigger buckets come first
+    assert buckets[-1] == min(5, rows)
+
+
+@settings(deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 30), st.integers(0, 400), st.integers(0, 5000)), max_size=60))
+def test_segments_count_every_member_of_the_window_once_and_shares_add_up(rows: list[tuple[int, int, int]]) -> None:
+    history = [Purchase(member(who), BAKERY, at_noon(AS_OF - timedelta(days=ago)), value) for who, ago, value in rows]
+    in_window = {who for who, ago, _ in rows if ago < 365}
+    counted = segments(history, BAKERY, AS_OF, AMSTERDAM)
+    assert sum(row.members for row in counted) == len(in_window)
+    revenue = sum(value for _, ago, value in rows if ago < 365)
+    assert sum(row.revenue_share for row in counted) == (pytest.approx(1.0) if revenue else 0.0)
