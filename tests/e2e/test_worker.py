@@ -17,7 +17,7 @@ from datetime import time as clock_time
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from coalition.partners.earning.till import TillSetups
 from coalition.platform.ledger.repository import PostingGateway
