@@ -5,6 +5,7 @@ with these cron jobs against the configured (or embedded) Redis.
   :mod:`coalition.settlement.tasks`: lots past their expiry, closed days
   not yet settled, notices, tier reviews, for the coalitions that need them.
 - ``deliver_notices`` (every minute): send the outbox to the webhook, signed.
+- ``send_mail`` (every minute): send the due e-mails of the outbox over SMTP.
 
 Told to stop (SIGTERM, SIGINT), the worker takes no new job, lets the
 running one finish its current step and return, and exits 0. A job still
@@ -26,6 +27,8 @@ from arq.connections import RedisSettings
 from arq.worker import Worker
 
 from coalition.platform.notices import service as notices
+from coalition.platform.outbox import service as outbox
+from coalition.platform.outbox.smtp import SmtpSender
 from coalition.platform.runtime.database import create_engine
 from coalition.platform.runtime.logging import configure_logging
 from coalition.platform.runtime.settings import Settings
@@ -65,6 +68,15 @@ async def deliver_notices(ctx: dict[str, Any]) -> dict[str, int]:
     return {"sent": delivery.sent, "failed": delivery.failed}
 
 
+async def send_mail(ctx: dict[str, Any]) -> dict[str, int]:
+    settings: Settings = ctx["settings"]
+    if not settings.smtp_url:
+        return {"sent": 0, "failed": 0}
+    clock: Clock = ctx["clock"]
+    sending = await outbox.send_due(ctx["engine"], SmtpSender(settings.smtp_url, settings.mail_from), clock())
+    return {"sent": sending.sent, "failed": sending.failed}
+
+
 class _StoppableWorker(Worker):
     """arq's worker, with a stop that ends in exit 0."""
 
@@ -92,10 +104,11 @@ def create_worker(settings: Settings, *, clock: Clock = _utc_now, **overrides: A
     configure_logging()
     every = settings.worker_interval_minutes
     options: dict[str, Any] = {
-        "functions": [nightly, deliver_notices],
+        "functions": [nightly, deliver_notices, send_mail],
         "cron_jobs": [
             cron(nightly, minute=set(range(0, 60, every)), run_at_startup=True, unique=True, timeout=3600),
             cron(deliver_notices, second=30, unique=True, timeout=300),
+            cron(send_mail, second=15, unique=True, timeout=300),
         ],
         "on_startup": startup,
         "on_shutdown": shutdown,
