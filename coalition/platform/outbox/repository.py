@@ -20,6 +20,7 @@ class MailRecord:
     body: str
     message_id: str
     attempts: int
+    last_error: str | None
     sent_at: datetime | None
 
 
@@ -38,15 +39,17 @@ async def insert_mail(
     return uuid.UUID(str(result.scalar_one()))
 
 
-async def claim_due(connection: Executor, now: datetime, limit: int) -> list[MailRecord]:
-    """Unsent mails due by ``now``, locked for this transaction; rows another
-    sender holds are skipped, so two senders never send the same mail."""
+async def claim_due(
+    connection: Executor, now: datetime, limit: int, coalition_id: uuid.UUID | None = None
+) -> list[MailRecord]:
+    """Unsent mails due by ``now`` (of one coalition, or all), locked for this
+    transaction; rows another sender holds are skipped, so two senders never
+    send the same mail."""
+    query = select(outbox_mails).where(outbox_mails.c.sent_at.is_(None), outbox_mails.c.next_attempt_at <= now)
+    if coalition_id is not None:
+        query = query.where(outbox_mails.c.coalition_id == coalition_id)
     rows = await connection.execute(
-        select(outbox_mails)
-        .where(outbox_mails.c.sent_at.is_(None), outbox_mails.c.next_attempt_at <= now)
-        .order_by(outbox_mails.c.next_attempt_at)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
+        query.order_by(outbox_mails.c.next_attempt_at).limit(limit).with_for_update(skip_locked=True)
     )
     return [_record(row) for row in rows]
 

@@ -63,20 +63,24 @@ class Sending:
     failed: int
 
 
-async def send_due(engine: AsyncEngine, sender: MailSender, now: datetime, *, batch: int = 50) -> Sending:
-    """Send the mails due by ``now``; each batch is claimed and marked in one transaction."""
+async def send_due(
+    engine: AsyncEngine, sender: MailSender, now: datetime, *, batch: int = 50, coalition_id: uuid.UUID | None = None
+) -> Sending:
+    """Send the mails due by ``now`` (of one coalition, or all); each batch is claimed and marked in one
+    transaction. The run stops at the first failure (the server is likely
+    down: the rest of the batch is left for the next run, not counted as tried)."""
     sent = failed = 0
     while True:
         async with engine.begin() as connection:
-            due = await repository.claim_due(connection, now, batch)
+            due = await repository.claim_due(connection, now, batch, coalition_id)
             for mail in due:
                 try:
                     await sender.send(mail)
                 except MailNotAccepted as refused:
                     await repository.mark_failed(connection, mail.id, str(refused), now + retry_delay(mail.attempts))
                     failed += 1
-                else:
-                    await repository.mark_sent(connection, mail.id, now)
-                    sent += 1
-        if len(due) < batch:
+                    break
+                await repository.mark_sent(connection, mail.id, now)
+                sent += 1
+        if failed or len(due) < batch:
             return Sending(sent, failed)
