@@ -46,11 +46,14 @@ async def test_the_worker_job_sends_a_mail_once_with_its_message_id(town: Town, 
         again = await send_mail(ctx)
     stored = await _mail(town.engine, mail_id)
     [received] = mailbox.to(recipient)
-    assert first["sent"] >= 1 and again == {"sent": 0, "failed": 0}
-    assert received["Message-ID"] == stored.message_id and stored.message_id.endswith("@town.example>")
+    assert first["sent"] >= 1
+    assert again == {"sent": 0, "failed": 0}
+    assert received["Message-ID"] == stored.message_id
+    assert stored.message_id.endswith("@town.example>")
     assert received["Subject"] == "Hello"
     assert "http://127.0.0.1:8000/x" in received.get_payload()
-    assert stored.sent_at is not None and stored.attempts == 1
+    assert stored.sent_at is not None
+    assert stored.attempts == 1
 
 
 async def test_without_smtp_configured_mails_stay_in_the_outbox(town: Town, settings) -> None:
@@ -77,9 +80,12 @@ async def test_a_refused_mail_is_kept_and_sent_after_its_retry_delay(town: Town)
             town.engine, SmtpSender(url, FROM), now + timedelta(minutes=2), coalition_id=town.coalition_id
         )
     sent = await _mail(town.engine, mail_id)
-    assert refused.sent_at is None and refused.attempts == 1
-    assert still_waiting.sent_at is None and still_waiting.attempts == 1  # not due yet
-    assert sent.sent_at is not None and sent.attempts == 2
+    assert refused.sent_at is None
+    assert refused.attempts == 1
+    assert still_waiting.sent_at is None
+    assert still_waiting.attempts == 1
+    assert sent.sent_at is not None
+    assert sent.attempts == 2
     assert len(mailbox.to(recipient)) == 1
 
 
@@ -107,8 +113,11 @@ async def test_a_server_that_is_not_there_or_hangs_up_leaves_the_mail_for_later(
         await service.send_due(
             town.engine, SmtpSender(url, FROM), now + timedelta(minutes=10), coalition_id=town.coalition_id
         )
-    assert nobody.failed == 1 and hung_up.failed == 1
-    assert after_failures.sent_at is None and after_failures.attempts == 2 and after_failures.last_error
+    assert nobody.failed == 1
+    assert hung_up.failed == 1
+    assert after_failures.sent_at is None
+    assert after_failures.attempts == 2
+    assert after_failures.last_error
     assert (await _mail(town.engine, mail_id)).sent_at is not None
     assert len(mailbox.to(recipient)) == 1
 

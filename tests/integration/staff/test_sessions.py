@@ -32,7 +32,8 @@ async def test_a_session_is_found_by_its_id_only_and_redis_holds_no_usable_id(re
     person, now = uuid.uuid4(), datetime.now(UTC)
     session_id = await _open(redis, person, now)
     loaded = await sessions.load_session(redis, session_id, now + timedelta(minutes=1))
-    assert loaded is not None and (loaded.person_id, loaded.grant) == (person, GRANT)
+    assert loaded is not None
+    assert (loaded.person_id, loaded.grant) == (person, GRANT)
     assert await sessions.load_session(redis, session_id + "x", now) is None
     assert not [key async for key in redis.scan_iter(match=f"*{session_id}*")]
 
@@ -50,10 +51,13 @@ async def test_rotate_moves_the_session_to_a_new_id(redis: Redis) -> None:
     person, now = uuid.uuid4(), datetime.now(UTC)
     old = await _open(redis, person, now)
     new = await sessions.rotate(redis, old, now)
-    assert new is not None and new != old
+    assert new is not None
+    assert new != old
     assert await sessions.load_session(redis, old, now) is None
     rotated = await sessions.load_session(redis, new, now)
-    assert rotated is not None and rotated.person_id == person and rotated.signed_in_at == now
+    assert rotated is not None
+    assert rotated.person_id == person
+    assert rotated.signed_in_at == now
 
 
 async def test_an_idle_session_ends_after_30_minutes_and_any_after_12_hours(redis: Redis) -> None:

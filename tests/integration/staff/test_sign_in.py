@@ -82,21 +82,26 @@ async def test_an_invited_owner_signs_in_with_password_and_totp_acting_as_the_sh
     async with town.engine.connect() as connection:
         [mail] = await mails_to(connection, town.coalition_id, email.upper())
     assert invitation.sign_in_url.startswith("https://portal.town.example/portal/invitation/")
-    assert invitation.sign_in_url in mail.body and mail.sent_at is None
+    assert invitation.sign_in_url in mail.body
+    assert mail.sent_at is None
 
     welcome = await _accept(town, invitation)
-    assert welcome.totp_secret and welcome.totp_uri and len(welcome.recovery_codes) == 10
+    assert welcome.totp_secret
+    assert welcome.totp_uri
+    assert len(welcome.recovery_codes) == 10
     totp = pyotp.TOTP(welcome.totp_secret).now()
 
     without_code = await _with_password(town, limits, email, PASSWORD, None)
     signed_in = await _with_password(town, limits, email.upper(), PASSWORD, totp)
     assert without_code == Refused(ErrorCode.FORBIDDEN, sign_in.WRONG)
-    assert isinstance(signed_in, SignedIn) and signed_in.person_id == invitation.person_id
+    assert isinstance(signed_in, SignedIn)
+    assert signed_in.person_id == invitation.person_id
     principal = signed_in.principal()
     assert (principal.kind, principal.role, principal.partner_id) == (CredentialKind.PARTNER, PartnerRole.MANAGER, shop)
     assert principal.actor.endswith(f":person:{invitation.person_id}")
     [success] = await _audit(town, "staff.sign_in")
-    assert success["subject_id"] == invitation.person_id and success["after"] == {"method": "password + totp"}
+    assert success["subject_id"] == invitation.person_id
+    assert success["after"] == {"method": "password + totp"}
     assert [row["after"]["reason"] for row in await _audit(town, "staff.sign_in_failed")] == ["second factor"]
 
 
@@ -114,7 +119,8 @@ async def test_each_recovery_code_works_once(town, limits) -> None:
     code = welcome.recovery_codes[3]
     first = await _with_password(town, limits, email, PASSWORD, code.upper())
     second = await _with_password(town, limits, email, PASSWORD, code)
-    assert isinstance(first, SignedIn) and first.principal().kind is CredentialKind.OPERATOR
+    assert isinstance(first, SignedIn)
+    assert first.principal().kind is CredentialKind.OPERATOR
     assert isinstance(second, Refused)
 
 
@@ -125,8 +131,10 @@ async def test_a_cashier_signs_in_with_a_password_alone_as_the_shops_till(town, 
         town, await _invite(town, email, Grant(StaffRole.CASHIER, shop), [Grant(StaffRole.OWNER, shop)])
     )
     signed_in = await _with_password(town, limits, email, PASSWORD, None)
-    assert welcome.totp_secret is None and welcome.recovery_codes == []
-    assert isinstance(signed_in, SignedIn) and signed_in.principal().role is PartnerRole.POS
+    assert welcome.totp_secret is None
+    assert welcome.recovery_codes == []
+    assert isinstance(signed_in, SignedIn)
+    assert signed_in.principal().role is PartnerRole.POS
 
 
 async def test_an_owner_cannot_appoint_staff_of_another_shop(town) -> None:
@@ -162,7 +170,8 @@ async def test_an_unknown_address_is_refused_as_a_wrong_password_is_and_audited(
     refused = await _with_password(town, limits, "nobody@town.example", PASSWORD, None)
     assert refused == Refused(ErrorCode.FORBIDDEN, sign_in.WRONG)
     [failure] = await _audit(town, "staff.sign_in_failed")
-    assert failure["subject_id"] is None and failure["after"]["reason"] == "unknown address"
+    assert failure["subject_id"] is None
+    assert failure["after"]["reason"] == "unknown address"
 
 
 async def test_an_emailed_link_signs_in_once_within_15_minutes(town, limits) -> None:
@@ -184,8 +193,10 @@ async def test_an_emailed_link_signs_in_once_within_15_minutes(town, limits) -> 
     token = await request()
     first, again = await use(token), await use(token)
     late = await use(await request(), datetime.now(UTC) + timedelta(minutes=16))
-    assert isinstance(first, SignedIn) and first.principal().role is PartnerRole.MANAGER
-    assert isinstance(again, Refused) and isinstance(late, Refused)
+    assert isinstance(first, SignedIn)
+    assert first.principal().role is PartnerRole.MANAGER
+    assert isinstance(again, Refused)
+    assert isinstance(late, Refused)
     [success] = await _audit(town, "staff.sign_in")
     assert success["after"] == {"method": "link"}
 
@@ -197,5 +208,6 @@ async def test_a_removed_person_can_no_longer_sign_in(town, limits) -> None:
         removed = await service.remove(session, town.operator, ADMIN, email=email.upper(), now=datetime.now(UTC))
     assert welcome.totp_secret is not None
     refused = await _with_password(town, limits, email, PASSWORD, pyotp.TOTP(welcome.totp_secret).now())
-    assert removed == welcome.person_id and isinstance(refused, Refused)
+    assert removed == welcome.person_id
+    assert isinstance(refused, Refused)
     assert [row["subject_id"] for row in await _audit(town, "staff.remove")] == [removed]
