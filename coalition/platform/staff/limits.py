@@ -5,7 +5,9 @@
 - per client address (IP): 20 failures in 15 minutes lock sign-in from it
   for the rest of those 15 minutes.
 
-A successful sign-in clears the account's count (not the client's)."""
+A successful sign-in clears the account's count (not the client's). A TOTP
+code is accepted once: replaying a code seen over someone's shoulder, within
+the 90 seconds it stays valid, fails."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from datetime import timedelta
 from redis.asyncio import Redis
 
 WINDOW = timedelta(minutes=15)
+TOTP_CODE_LIFETIME = timedelta(seconds=90)  # its 30-second step and one either side
 ACCOUNT_FAILURES = 5
 CLIENT_FAILURES = 20
 
@@ -44,3 +47,8 @@ class SignInLimits:
 
     async def succeeded(self, coalition: str, email: str) -> None:
         await self._redis.delete(_account_key(coalition, email))
+
+    async def first_use_of_totp(self, person: str, code: str) -> bool:
+        """True the first time this person's code is used, False on a replay."""
+        key = f"staff:totp-used:{person}:{code.strip()}"
+        return bool(await self._redis.set(key, 1, nx=True, ex=int(TOTP_CODE_LIFETIME.total_seconds())))

@@ -65,13 +65,13 @@ async def _audit(
 
 
 async def _second_factor(
-    session: AsyncSession, person: repository.PersonRecord, code: str | None, now: datetime
+    session: AsyncSession, limits: SignInLimits, person: repository.PersonRecord, code: str | None, now: datetime
 ) -> str | None:
     """Which second factor ``code`` is ("totp", "recovery code"), or None if neither."""
     if not code:
         return None
     if factors.totp_matches(person.totp_secret, code):
-        return "totp"
+        return "totp" if await limits.first_use_of_totp(str(person.id), code) else None
     if await repository.use_recovery_code(session, person.id, factors.recovery_code_hash(code), now):
         return "recovery code"
     return None
@@ -102,7 +102,7 @@ async def with_password(
     grants = await repository.grants_of(session, person.id)
     method = "password"
     if rules.needs_second_factor(grants):
-        second = await _second_factor(session, person, code, attempt.now)
+        second = await _second_factor(session, limits, person, code, attempt.now)
         if second is None:
             return await _refuse(session, limits, attempt, email, person.id, "second factor")
         method += " + " + second
@@ -147,7 +147,7 @@ async def with_link(
     grants = await repository.grants_of(session, person.id)
     method = "link"
     if rules.needs_second_factor(grants):
-        second = await _second_factor(session, person, code, attempt.now)
+        second = await _second_factor(session, limits, person, code, attempt.now)
         if second is None:
             return await _refuse(session, limits, attempt, person.email, person.id, "second factor")
         method += " + " + second
