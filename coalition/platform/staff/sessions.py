@@ -50,6 +50,11 @@ def _index(person_id: uuid.UUID) -> str:
     return f"staff:sessions-of:{person_id}"
 
 
+def _text(value: bytes | str) -> str:
+    # Whether or not the caller's client decodes responses.
+    return value.decode() if isinstance(value, bytes) else value
+
+
 def _ttl(session: StaffSession, now: datetime) -> int:
     left = min(session.last_seen_at + IDLE_TIMEOUT, session.signed_in_at + ABSOLUTE_TIMEOUT) - now
     return max(1, int(left.total_seconds()))
@@ -97,7 +102,7 @@ async def load_session(redis: Redis, session_id: str, now: datetime) -> StaffSes
     raw = await redis.hgetall(_key(session_id))  # type: ignore[misc]
     if not raw:
         return None
-    fields = {key.decode(): value.decode() for key, value in raw.items()}
+    fields = {_text(key): _text(value) for key, value in raw.items()}
     session = StaffSession(
         person_id=uuid.UUID(fields["person"]),
         coalition_id=uuid.UUID(fields["coalition"]),
@@ -130,7 +135,7 @@ async def close(redis: Redis, session_id: str) -> None:
     async with redis.pipeline(transaction=True) as pipe:
         pipe.delete(key)
         if person is not None:
-            pipe.srem(_index(uuid.UUID(person.decode())), key)
+            pipe.srem(_index(uuid.UUID(_text(person))), key)
         await pipe.execute()
 
 
