@@ -16,7 +16,6 @@ from sqlalchemy import text
 from coalition.platform.outbox.repository import mails_to
 from coalition.platform.staff import sessions
 from coalition.platform.staff.rules import Grant, StaffRole
-from tests.conftest import Town
 
 
 def coalition(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -39,7 +38,7 @@ def env(settings) -> dict[str, str]:
     }
 
 
-async def _slug(town: Town) -> str:
+async def _slug(town) -> str:
     async with town.engine.connect() as connection:
         found = await connection.execute(text("SELECT slug FROM coalitions WHERE id = :i"), {"i": town.coalition_id})
         return str(found.scalar_one())

@@ -11,13 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from coalition.platform.outbox import repository, service
 from coalition.platform.outbox.smtp import SmtpSender
 from coalition.worker import send_mail
-from tests.conftest import Town
 from tests.support.smtp import free_port, smtp_server
 
 FROM = "portal@town.example"
 
 
-async def _write(town: Town, count: int = 1) -> list[tuple[uuid.UUID, str]]:
+async def _write(town, count: int = 1) -> list[tuple[uuid.UUID, str]]:
     mails = []
     async with town.sessions.begin() as session:
         for _ in range(count):
@@ -37,7 +36,7 @@ async def _mail(engine: AsyncEngine, mail_id: uuid.UUID) -> repository.MailRecor
     return found
 
 
-async def test_the_worker_job_sends_a_mail_once_with_its_message_id(town: Town, settings) -> None:
+async def test_the_worker_job_sends_a_mail_once_with_its_message_id(town, settings) -> None:
     [(mail_id, recipient)] = await _write(town)
     with smtp_server() as (url, mailbox):
         ctx = {"settings": settings.model_copy(update={"smtp_url": url}), "engine": town.engine,
@@ -56,7 +55,7 @@ async def test_the_worker_job_sends_a_mail_once_with_its_message_id(town: Town, 
     assert stored.attempts == 1
 
 
-async def test_without_smtp_configured_mails_stay_in_the_outbox(town: Town, settings) -> None:
+async def test_without_smtp_configured_mails_stay_in_the_outbox(town, settings) -> None:
     [(mail_id, _)] = await _write(town)
     ctx = {"settings": settings.model_copy(update={"smtp_url": None}), "engine": town.engine,
            "clock": lambda: datetime.now(UTC)}  # fmt: skip
@@ -64,7 +63,7 @@ async def test_without_smtp_configured_mails_stay_in_the_outbox(town: Town, sett
     assert (await _mail(town.engine, mail_id)).sent_at is None
 
 
-async def test_a_refused_mail_is_kept_and_sent_after_its_retry_delay(town: Town) -> None:
+async def test_a_refused_mail_is_kept_and_sent_after_its_retry_delay(town) -> None:
     [(mail_id, recipient)] = await _write(town)
     now = datetime.now(UTC)
     with smtp_server() as (url, mailbox):
@@ -89,7 +88,7 @@ async def test_a_refused_mail_is_kept_and_sent_after_its_retry_delay(town: Town)
     assert len(mailbox.to(recipient)) == 1
 
 
-async def test_a_server_that_is_not_there_or_hangs_up_leaves_the_mail_for_later(town: Town) -> None:
+async def test_a_server_that_is_not_there_or_hangs_up_leaves_the_mail_for_later(town) -> None:
     [(mail_id, recipient)] = await _write(town)
     now = datetime.now(UTC)
     port = free_port()
@@ -122,7 +121,7 @@ async def test_a_server_that_is_not_there_or_hangs_up_leaves_the_mail_for_later(
     assert len(mailbox.to(recipient)) == 1
 
 
-async def test_two_senders_at_once_send_each_mail_once(town: Town) -> None:
+async def test_two_senders_at_once_send_each_mail_once(town) -> None:
     mails = await _write(town, 30)
     with smtp_server() as (url, mailbox):
         sender = SmtpSender(url, FROM)

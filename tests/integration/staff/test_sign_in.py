@@ -20,7 +20,6 @@ from coalition.platform.staff import service, sign_in
 from coalition.platform.staff.limits import ACCOUNT_FAILURES, SignInLimits
 from coalition.platform.staff.rules import Grant, StaffRole
 from coalition.platform.staff.sign_in import Attempt, Refused, SignedIn
-from tests.conftest import Town
 
 MAILING = service.Mailing("https://portal.town.example", "portal@town.example")
 ADMIN = [Grant(StaffRole.OPERATOR_ADMIN)]
@@ -34,14 +33,14 @@ async def limits(settings) -> AsyncIterator[SignInLimits]:
     await redis.aclose()
 
 
-def _attempt(town: Town, now: datetime | None = None) -> Attempt:
+def _attempt(town, now: datetime | None = None) -> Attempt:
     # A client address of its own per attempt series, so tests do not share the per-client count.
     return Attempt(
         town.coalition_id, f"198.51.100.{uuid.uuid4().int % 250}-{uuid.uuid4().hex[:6]}", now or datetime.now(UTC)
     )
 
 
-async def _invite(town: Town, email: str, grant: Grant, granter: list[Grant] = ADMIN) -> service.Invitation:
+async def _invite(town, email: str, grant: Grant, granter: list[Grant] = ADMIN) -> service.Invitation:
     async with town.sessions.begin() as session:
         return await service.invite(
             session, town.operator, granter, email=email, name="Ann", language="nl", grant=grant,
@@ -49,7 +48,7 @@ async def _invite(town: Town, email: str, grant: Grant, granter: list[Grant] = A
         )  # fmt: skip
 
 
-async def _accept(town: Town, invitation: service.Invitation, password: str = PASSWORD) -> service.Welcome:
+async def _accept(town, invitation: service.Invitation, password: str = PASSWORD) -> service.Welcome:
     token = invitation.sign_in_url.rsplit("/", 1)[1]
     async with town.sessions.begin() as session:
         return await service.accept_invitation(
@@ -58,7 +57,7 @@ async def _accept(town: Town, invitation: service.Invitation, password: str = PA
 
 
 async def _with_password(
-    town: Town, limits: SignInLimits, email: str, password: str, code: str | None, attempt: Attempt | None = None
+    town, limits: SignInLimits, email: str, password: str, code: str | None, attempt: Attempt | None = None
 ) -> SignedIn | Refused:
     async with town.sessions.begin() as session:
         return await sign_in.with_password(
@@ -66,7 +65,7 @@ async def _with_password(
         )
 
 
-async def _audit(town: Town, action: str) -> list[dict]:
+async def _audit(town, action: str) -> list[dict]:
     async with town.engine.connect() as connection:
         rows = await connection.execute(
             text("SELECT actor, subject_id, after FROM audit_log WHERE coalition_id = :c AND action = :a ORDER BY at"),
