@@ -5,6 +5,7 @@ with these cron jobs against the configured (or embedded) Redis.
   :mod:`coalition.settlement.tasks`: lots past their expiry, closed days
   not yet settled, notices, tier reviews, for the coalitions that need them.
 - ``deliver_notices`` (every minute): send the outbox to the webhook, signed.
+- ``send_mail`` (every minute): send the due e-mails of the outbox over SMTP.
 
 Told to stop (SIGTERM, SIGINT), the worker takes no new job, lets the
 running one finish its current step and return, and exits 0. A job still
@@ -28,6 +29,8 @@ from arq.worker import Worker
 from sqlalchemy.engine import make_url
 
 from coalition.platform.notices import service as notices
+from coalition.platform.outbox import service as outbox
+from coalition.platform.outbox.smtp import SmtpSender
 from coalition.platform.runtime.database import create_engine
 from coalition.platform.runtime.logging import configure_logging
 from coalition.platform.runtime.settings import Settings
@@ -65,6 +68,15 @@ async def deliver_notices(ctx: dict[str, Any]) -> dict[str, int]:
         return {"sent": 0, "failed": 0}
     delivery = await notices.deliver(ctx["engine"], settings.webhook_url, settings.webhook_secret)
     return {"sent": delivery.sent, "failed": delivery.failed}
+
+
+async def send_mail(ctx: dict[str, Any]) -> dict[str, int]:
+    settings: Settings = ctx["settings"]
+    if not settings.smtp_url:
+        return {"sent": 0, "failed": 0}
+    clock: Clock = ctx["clock"]
+    sending = await outbox.send_due(ctx["engine"], SmtpSender(settings.smtp_url, settings.mail_from), clock())
+    return {"sent": sending.sent, "failed": sending.failed}
 
 
 class _StoppableWorker(Worker):
@@ -105,7 +117,7 @@ def create_worker(settings: Settings, *, clock: Clock = _utc_now, **overrides: A
     every = settings.worker_interval_minutes
     database = database_tag(settings)
     options: dict[str, Any] = {
-        "functions": [nightly, deliver_notices],
+        "functions": [nightly, deliver_notices, send_mail],
         "cron_jobs": [
             cron(
                 nightly,
@@ -116,6 +128,7 @@ def create_worker(settings: Settings, *, clock: Clock = _utc_now, **overrides: A
                 timeout=3600,
             ),
             cron(deliver_notices, name=f"cron:deliver_notices:{database}", second=30, unique=True, timeout=300),
+            cron(send_mail, name=f"cron:send_mail:{database}", second=15, unique=True, timeout=300),
         ],
         "queue_name": f"arq:queue:coalition:{database}",
         "on_startup": startup,

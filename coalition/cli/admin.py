@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from coalition.cli.running import coalition_id, emit, parse_decimal, parse_id, use_case
+from coalition.cli.staff import staff
 
 if TYPE_CHECKING:
     from coalition.platform.runtime.database import AsyncSession
@@ -18,6 +19,9 @@ AS_JSON = click.option("--json", "as_json", is_flag=True, help="Print one JSON o
 @click.group()
 def admin() -> None:
     """Coalitions, partners, members and credentials."""
+
+
+admin.add_command(staff)
 
 
 @admin.command("create-coalition")

@@ -29,6 +29,8 @@ class Principal:
     role: PartnerRole | None = None
     member_id: uuid.UUID | None = None
     via: str | None = None
+    # A signed-in staff person acting with these rights: the audit names them.
+    person_id: uuid.UUID | None = None
 
     @classmethod
     def local_operator(cls, coalition_id: uuid.UUID, via: str) -> Principal:
@@ -38,10 +40,12 @@ class Principal:
     @property
     def actor(self) -> str:
         """How the audit log names this caller."""
-        if self.credential_id is None:
+        if self.credential_id is None and self.person_id is None:
             return f"{self.kind}:{self.coalition_id}:{self.via}"
         subject = self.partner_id or self.member_id or self.coalition_id
         role = f"/{self.role}" if self.role else ""
+        if self.person_id is not None:
+            return f"{self.kind}{role}:{subject}:person:{self.person_id}"
         return f"{self.kind}{role}:{subject}:credential:{self.credential_id}"
 
 

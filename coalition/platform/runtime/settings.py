@@ -51,6 +51,15 @@ class Settings(BaseSettings):
         default=None, description="Where member notices are POSTed (JSON, HMAC-signed). Unset: kept in the outbox."
     )
     webhook_secret: str = Field(default="", description="The HMAC-SHA256 key notices are signed with.")
+    smtp_url: str | None = Field(
+        default=None,
+        description="Where the worker sends e-mail: smtp://host:1025, smtp://user:pass@host:587 (STARTTLS "
+        "when offered), smtps://user:pass@host:465. Unset: mails stay in the outbox.",
+    )
+    mail_from: str = Field(default="coalition@localhost", description="The From address of the mails sent.")
+    public_url: str = Field(
+        default="http://127.0.0.1:8000", description="The address people open; links in e-mails start with it."
+    )
     worker_interval_minutes: int = Field(
         default=15, description="How often the worker looks for closed days to settle and lots to expire."
     )

@@ -1,0 +1,1 @@
+"""Staff people (operator and shop staff), their roles, sign-in and sessions."""
