@@ -247,7 +247,7 @@ async def runs_on(connection: Executor, coalition_id: uuid.UUID, days: list[date
 
 
 async def run_page(connection: Executor, coalition_id: uuid.UUID, before: date | None, limit: int) -> list[RunRecord]:
-    """Newest day first."""
+    """Runs newest day first, of days before ``before`` when given."""
     query = select(settlement_runs).where(settlement_runs.c.coalition_id == coalition_id)
     if before is not None:
         query = query.where(settlement_runs.c.business_date < before)
