@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -106,6 +106,14 @@ def _check_reward(spec: RewardSpec, currency: str) -> RewardSpec:
     return spec
 
 
+async def _reward_columns(session: AsyncSession, coalition_id: uuid.UUID, spec: RewardSpec) -> dict[str, Any]:
+    """The reward's columns from ``spec``, once it passes the checks in the coalition's currency."""
+    coalition = await coalitions.coalition_by_id(session, coalition_id)
+    assert coalition is not None
+    _check_reward(spec, coalition.currency)
+    return {**asdict(spec), "name": spec.name.strip()}
+
+
 def _reward_snapshot(reward: RewardRecord) -> dict[str, Any]:
     snapshot: dict[str, Any] = msgspec.to_builtins(reward)
     return snapshot
@@ -115,19 +123,8 @@ async def create_reward(
     session: AsyncSession, principal: Principal, partner_id: uuid.UUID, spec: RewardSpec
 ) -> RewardRecord:
     await partner_in_coalition(session, principal, partner_id)
-    coalition = await coalitions.coalition_by_id(session, principal.coalition_id)
-    assert coalition is not None
-    _check_reward(spec, coalition.currency)
-    reward = await repository.insert_reward(
-        session,
-        partner_id=partner_id,
-        name=spec.name.strip(),
-        kind=spec.kind,
-        points_cost=spec.points_cost,
-        value=spec.value,
-        valid_days=spec.valid_days,
-        active=spec.active,
-    )
+    columns = await _reward_columns(session, principal.coalition_id, spec)
+    reward = await repository.insert_reward(session, partner_id=partner_id, **columns)
     await record_change(session, principal, "reward.create", reward.id, after=_reward_snapshot(reward))
     return reward
 
@@ -136,18 +133,8 @@ async def update_reward(
     session: AsyncSession, principal: Principal, reward_id: uuid.UUID, spec: RewardSpec
 ) -> RewardRecord:
     before = await reward_for(session, principal, reward_id, principal.partner_id)
-    coalition = await coalitions.coalition_by_id(session, principal.coalition_id)
-    assert coalition is not None
-    _check_reward(spec, coalition.currency)
     after = await repository.update_reward(
-        session,
-        reward_id,
-        name=spec.name.strip(),
-        kind=spec.kind,
-        points_cost=spec.points_cost,
-        value=spec.value,
-        valid_days=spec.valid_days,
-        active=spec.active,
+        session, reward_id, **await _reward_columns(session, principal.coalition_id, spec)
     )
     assert after is not None
     await record_change(

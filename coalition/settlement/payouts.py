@@ -48,6 +48,7 @@ def _iban(raw: str | None) -> tuple[str | None, str | None]:
 
 
 async def payout(connection: Executor, coalition_id: uuid.UUID, start: date, end: date) -> Payout:
+    """What each partner is owed (or owes) over the approved days of a period."""
     if end < start or (end - start).days > 366:
         raise validation("a payout period runs forward, at most a year", "period")
     runs = await outputs_repository.run_statuses(connection, coalition_id, start, end)

@@ -216,14 +216,9 @@ async def claim_run(connection: Executor, coalition_id: uuid.UUID, day: date, mo
         )
         .on_conflict_do_nothing()
     )
-    row = (
-        await connection.execute(
-            select(settlement_runs)
-            .where(settlement_runs.c.coalition_id == coalition_id, settlement_runs.c.business_date == day)
-            .with_for_update()
-        )
-    ).one()
-    return _run(row)
+    run = await run_for_update(connection, coalition_id, day)
+    assert run is not None, "the run was just inserted or already there"
+    return run
 
 
 async def run_for_update(connection: Executor, coalition_id: uuid.UUID, day: date) -> RunRecord | None:
@@ -247,7 +242,7 @@ async def runs_on(connection: Executor, coalition_id: uuid.UUID, days: list[date
 
 
 async def run_page(connection: Executor, coalition_id: uuid.UUID, before: date | None, limit: int) -> list[RunRecord]:
-    """Newest day first."""
+    """Runs newest day first, of days before ``before`` when given."""
     query = select(settlement_runs).where(settlement_runs.c.coalition_id == coalition_id)
     if before is not None:
         query = query.where(settlement_runs.c.business_date < before)

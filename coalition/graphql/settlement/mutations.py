@@ -3,6 +3,7 @@ the funding policy and partners' fees, and lets a partner leave."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date
 
 import strawberry
@@ -21,7 +22,22 @@ from coalition.graphql.settlement.types import (
     SettlementRun,
     TerminatePartnerPayload,
 )
+from coalition.platform.auth.service import Principal
+from coalition.platform.runtime.database import AsyncSession
 from coalition.settlement import service as settlement
+from coalition.settlement.reads import RunRecord
+
+DayStep = Callable[[AsyncSession, Principal, date], Awaitable[RunRecord]]
+
+
+async def _settlement_step(
+    info: Info[Context, None], doing: str, step: DayStep, business_date: date
+) -> SettlementPayload:
+    """One operator step on a day's run (settle, approve, mark paid), answered with the run."""
+    principal = require_operator(info.context, doing)
+    async with info.context.unit_of_work() as session:
+        run = await step(session, principal, business_date)
+    return SettlementPayload(run=SettlementRun.of(run))
 
 
 @strawberry.type
@@ -29,26 +45,20 @@ class SettlementMutations:
     @strawberry.mutation(description="Operator: settle a day (provisional while the day is open). Safe to repeat.")
     @refusals_as(SettlementPayload)
     async def run_settlement(self, info: Info[Context, None], business_date: date) -> SettlementPayload:
-        principal = require_operator(info.context, "run settlements")
-        async with info.context.unit_of_work() as session:
-            run = await settlement.run_day(session, principal.coalition_id, business_date)
-        return SettlementPayload(run=SettlementRun.of(run))
+        return await _settlement_step(
+            info, "run settlements", lambda session, by, day: settlement.run_day(session, by.coalition_id, day),
+            business_date,
+        )  # fmt: skip
 
     @strawberry.mutation(description="Operator: make a closed day's run final.")
     @refusals_as(SettlementPayload)
     async def approve_settlement(self, info: Info[Context, None], business_date: date) -> SettlementPayload:
-        principal = require_operator(info.context, "approve settlements")
-        async with info.context.unit_of_work() as session:
-            run = await settlement.approve(session, principal, business_date)
-        return SettlementPayload(run=SettlementRun.of(run))
+        return await _settlement_step(info, "approve settlements", settlement.approve, business_date)
 
     @strawberry.mutation(description="Operator: record that an approved day's money has moved.")
     @refusals_as(SettlementPayload)
     async def mark_settlement_paid(self, info: Info[Context, None], business_date: date) -> SettlementPayload:
-        principal = require_operator(info.context, "mark settlements paid")
-        async with info.context.unit_of_work() as session:
-            run = await settlement.mark_paid(session, principal, business_date)
-        return SettlementPayload(run=SettlementRun.of(run))
+        return await _settlement_step(info, "mark settlements paid", settlement.mark_paid, business_date)
 
     @strawberry.mutation(description="Operator: how the coalition is funded (from the next computed run on).")
     @refusals_as(SettlementPolicyPayload)

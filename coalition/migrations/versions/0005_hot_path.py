@@ -7,23 +7,19 @@ Revises: 0004
 Create Date: 2026-11-23 09:00:00.000000
 """
 
-from collections.abc import Sequence
-
 from alembic import op
 
-from coalition.platform.runtime.migrate import run_sql_file
+from coalition.platform.runtime.migrate import sql_file_steps
 
 revision: str = "0005"
 down_revision: str | None = "0004"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+branch_labels = depends_on = None
 
-
-def upgrade() -> None:
-    run_sql_file("007_hot_path.sql")
-    run_sql_file("008_group_commit.sql")
+upgrade, _restore_helpers = sql_file_steps(
+    up=("007_hot_path.sql", "008_group_commit.sql"), down=("007_hot_path_down.sql",)
+)
 
 
 def downgrade() -> None:
     op.execute("DROP FUNCTION ledger_post_batch(jsonb)")
-    run_sql_file("007_hot_path_down.sql")
+    _restore_helpers()

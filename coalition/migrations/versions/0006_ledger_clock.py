@@ -6,19 +6,10 @@ Revises: 0005
 Create Date: 2026-12-02 13:30:00.000000
 """
 
-from collections.abc import Sequence
-
-from coalition.platform.runtime.migrate import run_sql_file
+from coalition.platform.runtime.migrate import sql_file_steps
 
 revision: str = "0006"
 down_revision: str | None = "0005"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+branch_labels = depends_on = None
 
-
-def upgrade() -> None:
-    run_sql_file("009_ledger_clock.sql")
-
-
-def downgrade() -> None:
-    run_sql_file("009_ledger_clock_down.sql")
+upgrade, downgrade = sql_file_steps(up=("009_ledger_clock.sql",), down=("009_ledger_clock_down.sql",))

@@ -7,29 +7,6 @@ from coalition.platform.audit.tables import audit_log
 from coalition.platform.runtime.database import Executor
 
 
-async def record(
-    session: Executor,
-    *,
-    coalition_id: uuid.UUID,
-    actor: str,
-    action: str,
-    subject_id: uuid.UUID | None,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
-) -> None:
-    """Write one audit row in the caller's transaction, so it lands with the change."""
-    await session.execute(
-        audit_log.insert().values(
-            coalition_id=coalition_id,
-            actor=actor,
-            action=action,
-            subject_id=subject_id,
-            before=before,
-            after=after,
-        )
-    )
-
-
 class Changer(Protocol):
     """Whoever makes a change: a principal (see auth/service.py)."""
 
@@ -49,13 +26,15 @@ async def record_change(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> None:
-    """``record`` for a change made by ``by`` in its own coalition."""
-    await record(
-        session,
-        coalition_id=by.coalition_id,
-        actor=by.actor,
-        action=action,
-        subject_id=subject_id,
-        before=before,
-        after=after,
+    """Write one audit row for a change made by ``by`` in its own coalition, in
+    the caller's transaction, so it lands with the change."""
+    await session.execute(
+        audit_log.insert().values(
+            coalition_id=by.coalition_id,
+            actor=by.actor,
+            action=action,
+            subject_id=subject_id,
+            before=before,
+            after=after,
+        )
     )

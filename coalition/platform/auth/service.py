@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from coalition.platform.audit.service import record as audit
+from coalition.platform.audit.service import record_change
 from coalition.platform.auth import repository
 from coalition.platform.auth.tokens import CredentialKind, PartnerRole, new_token, token_hash
 from coalition.platform.runtime.broadcasts import CREDENTIALS_REVOKED
@@ -80,13 +80,7 @@ async def revoke(session: AsyncSession, principal: Principal, credential_id: uui
     if not await repository.revoke_credential(session, principal.coalition_id, credential_id, datetime.now(UTC)):
         return False
     announce_after_commit(session, CREDENTIALS_REVOKED)
-    await audit(
-        session,
-        coalition_id=principal.coalition_id,
-        actor=principal.actor,
-        action="credential.revoke",
-        subject_id=credential_id,
-    )
+    await record_change(session, principal, "credential.revoke", credential_id)
     return True
 
 

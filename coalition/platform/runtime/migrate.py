@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib.resources import files
 from pathlib import Path
 
@@ -33,6 +34,21 @@ def run_sql_file(name: str) -> None:
     script = (Path(str(files("coalition"))) / "migrations" / "sql" / name).read_text()
     driver_connection = op.get_bind().connection.driver_connection
     await_only(driver_connection.execute(script))  # type: ignore[union-attr]
+
+
+def sql_file_steps(up: tuple[str, ...], down: tuple[str, ...]) -> tuple[Callable[[], None], Callable[[], None]]:
+    """A migration's ``upgrade`` and ``downgrade`` for a revision that only runs
+    SQL files: each step runs its files in the order given."""
+
+    def upgrade() -> None:
+        for name in up:
+            run_sql_file(name)
+
+    def downgrade() -> None:
+        for name in down:
+            run_sql_file(name)
+
+    return upgrade, downgrade
 
 
 def pending(database_url: str) -> bool:
