@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from coalition.platform.audit.service import record
+from coalition.platform.audit.service import record_change
 from coalition.platform.auth.service import Principal
 from coalition.platform.errors import ErrorCode
 from coalition.platform.runtime.database import AsyncSession
@@ -54,14 +54,18 @@ class Attempt:
 async def _audit(
     session: AsyncSession, attempt: Attempt, action: str, person_id: uuid.UUID | None, **details: Any
 ) -> None:
-    await record(
-        session,
-        coalition_id=attempt.coalition_id,
-        actor=f"staff:{person_id or 'unknown'}:client:{attempt.client}",
-        action=action,
-        subject_id=person_id,
-        after={key: value for key, value in details.items() if value is not None},
+    by = _SignInActor(attempt.coalition_id, f"staff:{person_id or 'unknown'}:client:{attempt.client}")
+    await record_change(
+        session, by, action, person_id, after={key: value for key, value in details.items() if value is not None}
     )
+
+
+@dataclass(frozen=True)
+class _SignInActor:
+    """Who is signing in, as the audit log names them (not yet a principal)."""
+
+    coalition_id: uuid.UUID
+    actor: str
 
 
 async def _second_factor(
