@@ -158,12 +158,14 @@ def query_cost(
             if not is_composite_type(get_named_type(returned)):
                 continue
             here = above
+            below = above
             if "first" in definition.args:
+                # One connection whose edges are a page of ``first``.
                 first = _int_argument(node, "first", variables)
-                here *= max(first if first is not None else definition.args["first"].default_value or 1, 1)
+                below *= max(first if first is not None else definition.args["first"].default_value or 1, 1)
             elif isinstance(returned, GraphQLList) and not _paged_edges(owner):
-                here *= UNPAGED_LIST
-            total += here + cost(node.selection_set, get_named_type(returned), here)
+                here = below = above * UNPAGED_LIST
+            total += here + cost(node.selection_set, get_named_type(returned), below)
         return total
 
     return cost(operation.selection_set, root, 1)

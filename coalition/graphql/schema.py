@@ -45,7 +45,10 @@ Mutation = merge_types(
 def _is_unexpected(error: GraphQLError) -> bool:
     """Refusals and malformed queries are shown; bugs and outages are masked."""
     original = error.original_error
-    return original is not None and not isinstance(original, DomainError | StrawberryInputCoercionError)
+    # A variable's coercion error wraps the scalar's own refusal in another GraphQLError.
+    while isinstance(original, GraphQLError) and original.original_error is not None:
+        original = original.original_error
+    return original is not None and not isinstance(original, DomainError | StrawberryInputCoercionError | GraphQLError)
 
 
 class _Schema(strawberry.Schema):

@@ -244,6 +244,7 @@ def _check_basket(lines: list[BasketLine] | None, currency: str, purchase_minor:
     if len(lines) > MAX_BASKET_LINES:
         raise validation(f"a basket has at most {MAX_BASKET_LINES} lines", "lines")
     checked = []
+    lines_minor = 0
     for index, line in enumerate(lines):
         where = ("lines", str(index))
         if not 1 <= len(line.sku) <= 64:
@@ -254,6 +255,7 @@ def _check_basket(lines: list[BasketLine] | None, currency: str, purchase_minor:
             raise validation("quantity must be between 1 and 10000", *where, "quantity")
         price = parse_purchase_amount(line.unit_price, currency, *where, "unitPrice")
         checked.append({"sku": line.sku, "category": line.category, "quantity": line.quantity, "unitPrice": price})
-    if sum(line["quantity"] * line["unitPrice"] for line in checked) > purchase_minor:
+        lines_minor += line.quantity * price
+    if lines_minor > purchase_minor:
         raise validation("the lines add up to more than the amount", "lines")
     return checked
