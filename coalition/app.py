@@ -219,7 +219,7 @@ def create_app(settings: Settings) -> Litestar:
             window_seconds=settings.rate_limit_window_seconds,
             per_credential=settings.rate_limit_per_credential,
             per_address=settings.rate_limit_per_address,
-            exempt_addresses=frozenset(settings.rate_limit_exempt_addresses),
+            exempt_addresses=settings.rate_limit_exempt,
         )
     )
     metrics = PrometheusConfig(app_name="coalition", prefix="coalition", group_path=True, exclude=["/metrics"])

@@ -9,8 +9,8 @@ cheap, so refusing such a document costs no more than parsing it.
 
 The cost is the worst case of objects a query returns: each field of an
 object type counts the product of the list sizes above it and its own. A
-field taking ``first`` returns at most ``first`` (given or default) objects
-in its list; any other list of objects is counted as ``UNPAGED_LIST``, for
+field taking ``first`` returns at most ``first`` (given or default, at most
+the largest page) objects in its list; any other list of objects is counted as ``UNPAGED_LIST``, for
 the short lists it holds (a member's coupons, a payload's errors).
 """
 
@@ -46,6 +46,8 @@ from graphql import (
 )
 from graphql.language import DocumentNode
 from graphql.validation import ASTValidationRule, ValidationContext
+
+from coalition.graphql.common import MAX_PAGE
 
 UNPAGED_LIST = 5
 QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
@@ -161,8 +163,10 @@ def query_cost(
             below = above
             if "first" in definition.args:
                 # One connection whose edges are a page of ``first``.
+                # A page over the largest is refused by the resolver: it costs the largest.
                 first = _int_argument(node, "first", variables)
-                below *= max(first if first is not None else definition.args["first"].default_value or 1, 1)
+                page = first if first is not None else definition.args["first"].default_value or 1
+                below *= min(max(page, 1), MAX_PAGE)
             elif isinstance(returned, GraphQLList) and not _paged_edges(owner):
                 here = below = above * UNPAGED_LIST
             total += here + cost(node.selection_set, get_named_type(returned), below)

@@ -1,6 +1,6 @@
 """Rate limits per bearer credential and per client address, kept in Redis.
 
-A fixed window per limit: one Lua script counts the request against both
+A fixed window per limit: one Lua script (sent by its SHA) counts the request against both
 keys and returns what is left, so a request costs one Redis round trip
 whatever it is. A request over either limit gets ``429`` with
 ``Retry-After`` (the seconds until its window ends) and nothing runs.
@@ -27,6 +27,7 @@ import structlog
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, HTTPResponseBodyEvent, HTTPResponseStartEvent, Receive, Scope, Send
 from redis.asyncio import Redis
+from redis.commands.core import AsyncScript
 from redis.exceptions import RedisError
 
 _log = structlog.stdlib.get_logger("coalition.rate_limits")
@@ -64,6 +65,7 @@ class RateLimiter:
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
         self._redis_down_until = 0.0
+        self._script: AsyncScript | None = None  # by its SHA once Redis knows it: a short command
 
     def keys(self, token: str | None, address: str | None) -> list[tuple[str, int]]:
         limits, window = self.limits, int(time.time()) // self.limits.window_seconds
@@ -82,10 +84,11 @@ class RateLimiter:
             return None
         try:
             async with asyncio.timeout(_REDIS_TIMEOUT_SECONDS):
-                charged = redis.eval(
-                    _CHARGE, len(keys), *(key for key, _ in keys), str(self.limits.window_seconds),
-                    *(str(limit) for _, limit in keys),
-                )  # fmt: skip
+                if self._script is None or self._script.registered_client is not redis:
+                    self._script = redis.register_script(_CHARGE)
+                charged = self._script(
+                    keys=[key for key, _ in keys], args=[self.limits.window_seconds, *(limit for _, limit in keys)]
+                )
                 over, left = await cast(Awaitable[list[int]], charged)
         except (RedisError, OSError, TimeoutError) as exc:
             self._redis_down_until = time.monotonic() + _REDIS_RETRY_AFTER_SECONDS

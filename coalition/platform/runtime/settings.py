@@ -66,10 +66,10 @@ class Settings(BaseSettings):
     rate_limit_per_address: int = Field(
         default=1200, ge=0, description="Requests one client address may make per window; 0: no limit."
     )
-    rate_limit_exempt_addresses: list[str] = Field(
-        default=["127.0.0.1", "::1"],
-        description="Client addresses without an address limit (their credentials are still limited): "
-        "the host itself, e.g. a reverse proxy that does not forward the client's address.",
+    rate_limit_exempt_addresses: str = Field(
+        default="127.0.0.1,::1",
+        description="Client addresses, comma-separated, without an address limit (their credentials are still "
+        "limited): the host itself, e.g. a reverse proxy that does not forward the client's address.",
     )
     metrics_token: str | None = Field(
         default=None, description="The bearer token /metrics requires. Unset: /metrics is not served."
@@ -81,6 +81,10 @@ class Settings(BaseSettings):
     worker_interval_minutes: int = Field(
         default=15, description="How often the worker looks for closed days to settle and lots to expire."
     )
+
+    @property
+    def rate_limit_exempt(self) -> frozenset[str]:
+        return frozenset(a.strip() for a in self.rate_limit_exempt_addresses.split(",") if a.strip())
 
     @property
     def uses_embedded_servers(self) -> bool:
