@@ -38,6 +38,7 @@ from coalition.platform.runtime.broadcasts import CREDENTIALS_REVOKED, RULES_CHA
 from coalition.platform.runtime.database import create_engine, create_sessionmaker
 from coalition.platform.runtime.http import security_headers
 from coalition.platform.runtime.logging import configure_logging, litestar_logging
+from coalition.platform.runtime.metrics import process_exited
 from coalition.platform.runtime.rate_limits import Limits, RateLimiter, rate_limited
 from coalition.platform.runtime.settings import Settings
 from coalition.settlement import documents, downloads
@@ -205,6 +206,7 @@ def create_app(settings: Settings) -> Litestar:
             await gateway.aclose()
             await redis.aclose()
             await engine.dispose()
+            process_exited()
 
     schema = create_schema(
         max_depth=settings.graphql_max_depth,
