@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import EARN, ENROL, WALLET, key
+from tests.support.graphql import EARN, ENROL, WALLET, key
 
 NUL = "\x00"
 

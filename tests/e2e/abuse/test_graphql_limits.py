@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import WALLET
+from tests.support.graphql import WALLET
 
 FLOOD = "{ " + " ".join(["coalition { name }"] * 1240) + " }"
 

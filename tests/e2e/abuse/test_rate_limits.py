@@ -6,7 +6,7 @@ import secrets
 import socket
 
 from tests.e2e.abuse.conftest import AppClient
-from tests.e2e.conftest import EARN, WALLET, key
+from tests.support.graphql import EARN, WALLET, key
 
 NAME = {"query": "{ coalition { name } }"}
 
