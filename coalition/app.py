@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import hmac
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -10,12 +11,15 @@ from datetime import date
 from typing import Any, Literal
 
 from litestar import Litestar, MediaType, Request, get
+from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 from litestar.exceptions import NotAuthorizedException
+from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware.logging import LoggingMiddlewareConfig
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from litestar.response import Response
 from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
+from litestar.types import Scope
 from redis.asyncio import Redis
 from sqlalchemy import text
 
@@ -32,8 +36,10 @@ from coalition.platform.ledger.service import LedgerService
 from coalition.platform.programme.service import CoalitionRulesCache
 from coalition.platform.runtime.broadcasts import CREDENTIALS_REVOKED, RULES_CHANGED, listening
 from coalition.platform.runtime.database import create_engine, create_sessionmaker
+from coalition.platform.runtime.http import security_headers
 from coalition.platform.runtime.logging import configure_logging, litestar_logging
 from coalition.platform.runtime.metrics import process_exited
+from coalition.platform.runtime.rate_limits import Limits, RateLimiter, rate_limited
 from coalition.platform.runtime.settings import Settings
 from coalition.settlement import documents, downloads
 
@@ -41,7 +47,7 @@ _REQUEST_LOG_FIELDS: tuple[Literal["path", "method"], ...] = ("path", "method")
 _RESPONSE_LOG_FIELDS: tuple[Literal["status_code"], ...] = ("status_code",)
 
 
-def _bearer(request: Request[Any, Any, Any]) -> str | None:
+def _bearer(request: ASGIConnection[Any, Any, Any, Any]) -> str | None:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
@@ -79,6 +85,26 @@ async def ready(state: State) -> Response[dict[str, str]]:
         checks["redis"] = f"unavailable: {type(exc).__name__}"
     healthy = all(value == "ok" for value in checks.values())
     return Response(checks, status_code=200 if healthy else HTTP_503_SERVICE_UNAVAILABLE)
+
+
+def metrics_controller(token: str) -> type[PrometheusController]:
+    """``/metrics``, for the scraper holding ``token`` only: the figures tell
+    who is busy and when."""
+
+    def scraper_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        sent = _bearer(connection) or ""
+        if not hmac.compare_digest(sent.encode(), token.encode()):
+            raise NotAuthorizedException(detail="UNAUTHENTICATED: /metrics needs its bearer token")
+
+    class Metrics(PrometheusController):
+        guards = [scraper_only]
+
+    return Metrics
+
+
+def _redis_of(scope: Scope) -> Redis | None:
+    services: Services | None = getattr(scope["app"].state, "services", None)
+    return services.redis if services else None
 
 
 class RulesCaches:
@@ -186,18 +212,35 @@ def create_app(settings: Settings) -> Litestar:
         max_depth=settings.graphql_max_depth,
         max_aliases=settings.graphql_max_aliases,
         max_tokens=settings.graphql_max_tokens,
+        max_fields=settings.graphql_max_fields,
+        max_cost=settings.graphql_max_cost,
     )
     controller = graphql_controller(schema, graphql_context, concurrency=settings.database_pool_size)
+    limiter = RateLimiter(
+        Limits(
+            window_seconds=settings.rate_limit_window_seconds,
+            per_credential=settings.rate_limit_per_credential,
+            per_address=settings.rate_limit_per_address,
+            exempt_addresses=settings.rate_limit_exempt,
+        )
+    )
     metrics = PrometheusConfig(app_name="coalition", prefix="coalition", group_path=True, exclude=["/metrics"])
     request_logs = LoggingMiddlewareConfig(
         # Paths and outcomes only: bodies carry members' personal data.
         request_log_fields=_REQUEST_LOG_FIELDS,
         response_log_fields=_RESPONSE_LOG_FIELDS,
     )
+    handlers: list[Any] = [controller, live, ready, terms_page, download]
+    if settings.metrics_token:
+        handlers.append(metrics_controller(settings.metrics_token))
     return Litestar(
-        route_handlers=[controller, live, ready, terms_page, download, PrometheusController],
+        route_handlers=handlers,
         lifespan=[lifespan],
-        middleware=[metrics.middleware, request_logs.middleware],
+        middleware=[rate_limited(limiter, _redis_of), metrics.middleware, request_logs.middleware],
+        before_send=[security_headers],
         logging_config=litestar_logging(),
+        # No OpenAPI pages: the API is GraphQL, and Litestar's pages load scripts from a CDN.
+        openapi_config=None,
+        request_max_body_size=settings.request_max_body_bytes,
         debug=False,
     )

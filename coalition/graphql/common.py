@@ -4,17 +4,22 @@ pages, keyset cursors and ids."""
 from __future__ import annotations
 
 import base64
+import re
 import uuid
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 import strawberry
+from graphql import StringValueNode, ValueNode
+from strawberry.types.scalar import ScalarDefinition
 
 from coalition.platform.errors import DomainError, validation
 from coalition.platform.errors import ErrorCode as DomainErrorCode
 from coalition.platform.money import to_major
 
 MAX_PAGE = 100
+_PLAIN_DECIMAL = re.compile(r"-?[0-9]{1,20}(\.[0-9]{1,12})?")
 
 ErrorCode = strawberry.enum(DomainErrorCode, name="ErrorCode")
 
@@ -100,3 +105,29 @@ def plain(value: Decimal) -> Decimal:
     """Without trailing zeros or an exponent: 100, 1.5, 0.25."""
     normal = value.normalize()
     return normal.quantize(Decimal(1)) if int(normal.as_tuple().exponent) > 0 else normal
+
+
+def _plain_decimal(value: object) -> Decimal:
+    """Amounts and rates come as plain decimal strings ("12.50"): a JSON
+    number (12.5) may already have lost digits as a float in the client, and
+    exponents, NaN and Infinity are no amount."""
+    if not isinstance(value, str) or not _PLAIN_DECIMAL.fullmatch(value):
+        raise validation(f'a decimal is a plain decimal string such as "12.50", not {str(value)[:40]!r}')
+    return Decimal(value)
+
+
+def _plain_decimal_literal(node: ValueNode, _variables: dict[str, Any] | None = None) -> Decimal:
+    if not isinstance(node, StringValueNode):
+        raise validation('a decimal is a plain decimal string such as "12.50", not a number')
+    return _plain_decimal(node.value)
+
+
+PlainDecimal = ScalarDefinition(
+    name="Decimal",
+    description='A plain decimal string: "12.50", "-3", "0.25" (no numbers, exponents, NaN or Infinity).',
+    specified_by_url=None,
+    serialize=str,
+    parse_value=_plain_decimal,
+    parse_literal=_plain_decimal_literal,
+    origin=Decimal,
+)

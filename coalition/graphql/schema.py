@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import strawberry
 from graphql import GraphQLError
 from strawberry.exceptions import StrawberryInputCoercionError
@@ -13,6 +15,7 @@ from strawberry.extensions import (
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from coalition.graphql.common import PlainDecimal
 from coalition.graphql.ledger.mutations import LedgerMutations
 from coalition.graphql.ledger.queries import LedgerQueries
 from coalition.graphql.ledger.types import Transaction
@@ -42,7 +45,10 @@ Mutation = merge_types(
 def _is_unexpected(error: GraphQLError) -> bool:
     """Refusals and malformed queries are shown; bugs and outages are masked."""
     original = error.original_error
-    return original is not None and not isinstance(original, DomainError | StrawberryInputCoercionError)
+    # A variable's coercion error wraps the scalar's own refusal in another GraphQLError.
+    while isinstance(original, GraphQLError) and original.original_error is not None:
+        original = original.original_error
+    return original is not None and not isinstance(original, DomainError | StrawberryInputCoercionError | GraphQLError)
 
 
 class _Schema(strawberry.Schema):
@@ -51,12 +57,20 @@ class _Schema(strawberry.Schema):
         log_graphql_errors(errors, _is_unexpected)
 
 
-def create_schema(*, max_depth: int = 12, max_aliases: int = 30, max_tokens: int = 5000) -> strawberry.Schema:
-    rules = ValidationRules(max_depth=max_depth, max_aliases=max_aliases)
+def create_schema(
+    *,
+    max_depth: int = 12,
+    max_aliases: int = 30,
+    max_tokens: int = 5000,
+    max_fields: int = 300,
+    max_cost: int = 1000,
+) -> strawberry.Schema:
+    rules = ValidationRules(max_depth=max_depth, max_aliases=max_aliases, max_fields=max_fields, max_cost=max_cost)
     return _Schema(
         query=Query,
         mutation=Mutation,
         types=[Coalition, Member, Partner, Transaction, SettlementRun],
+        scalar_overrides={Decimal: PlainDecimal},
         extensions=[
             lambda: MaxTokensLimiter(max_token_count=max_tokens),
             lambda: ParserCache(maxsize=256),

@@ -123,7 +123,8 @@ def test_the_image_migrates_serves_and_works_the_nightly_jobs(image, servers) ->
     port = _free_port()
     api, worker = f"coalition-api-{port}", f"coalition-worker-{port}"
     try:
-        run(image, {**servers, "COALITION_PORT": str(port), "PROMETHEUS_MULTIPROC_DIR": "/tmp/metrics"},
+        run(image, {**servers, "COALITION_PORT": str(port), "PROMETHEUS_MULTIPROC_DIR": "/tmp/metrics",
+                     "COALITION_METRICS_TOKEN": "scraper"},
             "serve", "--workers", "2", detach=api, mounts=("--tmpfs", "/tmp/metrics"))  # fmt: skip
         _wait_ready(port, api)
         health = podman("healthcheck", "run", api, check=False)
@@ -147,7 +148,9 @@ def test_the_image_migrates_serves_and_works_the_nightly_jobs(image, servers) ->
         assert earned["earnPoints"]["transaction"]["points"] == 42
         assert earned["earnPoints"]["wallet"]["balance"] == 42
         # Both server processes' counts, summed: exactly the two GraphQL requests sent.
-        metrics = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+        metrics = httpx.get(
+            f"http://127.0.0.1:{port}/metrics", headers={"Authorization": "Bearer scraper"}, timeout=10
+        ).text
         assert _graphql_requests(metrics) == 2
 
         # Time passes for the member's points; the worker's nightly work, run at

@@ -38,6 +38,9 @@ def _wait_live(url: str, process: subprocess.Popen[bytes]) -> None:
     raise AssertionError("server never became live")
 
 
+SCRAPER = {"Authorization": "Bearer scraper"}
+
+
 def _requests_counted(metrics_text: str, path: str) -> float:
     return sum(
         sample.value
@@ -56,6 +59,7 @@ def test_metrics_add_up_the_requests_every_server_process_answered(settings, tmp
         "COALITION_DATABASE_URL": settings.database_url,
         "COALITION_REDIS_URL": settings.redis_url,
         FOLDER_VARIABLE: str(folder),
+        "COALITION_METRICS_TOKEN": "scraper",
     }
     folder.mkdir()
     server = subprocess.Popen(
@@ -64,7 +68,7 @@ def test_metrics_add_up_the_requests_every_server_process_answered(settings, tmp
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_live(f"{base}/health/live", server)
-        before = _requests_counted(httpx.get(f"{base}/metrics").text, "/health/live")
+        before = _requests_counted(httpx.get(f"{base}/metrics", headers=SCRAPER).text, "/health/live")
 
         def ask(_: int) -> int:
             # A new connection each time, so the kernel hands them to both processes.
@@ -81,7 +85,7 @@ def test_metrics_add_up_the_requests_every_server_process_answered(settings, tmp
             writers = {path.stem.rsplit("_", 1)[1] for path in folder.glob("counter_*.db")}
             if len(writers) == 2:
                 break
-        after = _requests_counted(httpx.get(f"{base}/metrics").text, "/health/live")
+        after = _requests_counted(httpx.get(f"{base}/metrics", headers=SCRAPER).text, "/health/live")
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -183,13 +183,6 @@ async def test_readiness_checks_the_real_database_and_redis(client) -> None:
     assert (answer.status_code, answer.json()) == (200, {"database": "ok", "redis": "ok"})
 
 
-async def test_metrics_count_graphql_requests(scene, gql, client) -> None:
-    await gql(scene.operator, "{ coalition { name } }")
-    answer = await client.get("/metrics")
-    assert answer.status_code == 200
-    assert 'coalition_requests_total{app_name="coalition",method="POST",path="/graphql"' in answer.text
-
-
 async def test_expired_credentials_are_refused(scene, gql) -> None:
     from sqlalchemy import text
 

@@ -146,7 +146,7 @@ async def earn_points(
     check_text(receipt_ref, "receiptRef")
     till = await setups.get(partner_id)
     purchase_minor = parse_purchase_amount(amount, till.currency, "amount")
-    basket = _check_basket(lines, till.currency)
+    basket = _check_basket(lines, till.currency, purchase_minor)
     _check_occurred_at(occurred_at)
     purchase = Basket(
         partner_id=partner_id,
@@ -236,12 +236,15 @@ def _check_occurred_at(occurred_at: datetime | None) -> None:
         raise validation("occurredAt is in the future; check the till's clock", "occurredAt")
 
 
-def _check_basket(lines: list[BasketLine] | None, currency: str) -> list[dict[str, Any]] | None:
+def _check_basket(lines: list[BasketLine] | None, currency: str, purchase_minor: int) -> list[dict[str, Any]] | None:
+    """The lines may describe part of the purchase (the rest earns at the
+    shop's base rate), never more than was paid."""
     if lines is None:
         return None
     if len(lines) > MAX_BASKET_LINES:
         raise validation(f"a basket has at most {MAX_BASKET_LINES} lines", "lines")
     checked = []
+    lines_minor = 0
     for index, line in enumerate(lines):
         where = ("lines", str(index))
         if not 1 <= len(line.sku) <= 64:
@@ -252,4 +255,7 @@ def _check_basket(lines: list[BasketLine] | None, currency: str) -> list[dict[st
             raise validation("quantity must be between 1 and 10000", *where, "quantity")
         price = parse_purchase_amount(line.unit_price, currency, *where, "unitPrice")
         checked.append({"sku": line.sku, "category": line.category, "quantity": line.quantity, "unitPrice": price})
+        lines_minor += line.quantity * price
+    if lines_minor > purchase_minor:
+        raise validation("the lines add up to more than the amount", "lines")
     return checked

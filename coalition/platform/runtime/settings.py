@@ -47,6 +47,33 @@ class Settings(BaseSettings):
     graphql_max_depth: int = 12
     graphql_max_aliases: int = 30
     graphql_max_tokens: int = 5000
+    graphql_max_cost: int = Field(
+        default=1000,
+        ge=1,
+        description="Most objects a query may return at worst: each list counts its `first` (given or default), "
+        "multiplied down nested lists; refused before it runs.",
+    )
+    graphql_max_fields: int = Field(
+        default=300, ge=1, description="Most field selections a query document may hold; refused before validation."
+    )
+    request_max_body_bytes: int = Field(
+        default=1024 * 1024, ge=1024, description="Larger request bodies are refused with 413."
+    )
+    rate_limit_window_seconds: int = Field(default=60, ge=1, description="The rate limits' fixed window.")
+    rate_limit_per_credential: int = Field(
+        default=6000, ge=0, description="Requests one bearer credential may make per window; 0: no limit."
+    )
+    rate_limit_per_address: int = Field(
+        default=1200, ge=0, description="Requests one client address may make per window; 0: no limit."
+    )
+    rate_limit_exempt_addresses: str = Field(
+        default="127.0.0.1,::1",
+        description="Client addresses, comma-separated, without an address limit (their credentials are still "
+        "limited): the host itself, e.g. a reverse proxy that does not forward the client's address.",
+    )
+    metrics_token: str | None = Field(
+        default=None, description="The bearer token /metrics requires. Unset: /metrics is not served."
+    )
     webhook_url: str | None = Field(
         default=None, description="Where member notices are POSTed (JSON, HMAC-signed). Unset: kept in the outbox."
     )
@@ -63,6 +90,10 @@ class Settings(BaseSettings):
     worker_interval_minutes: int = Field(
         default=15, description="How often the worker looks for closed days to settle and lots to expire."
     )
+
+    @property
+    def rate_limit_exempt(self) -> frozenset[str]:
+        return frozenset(a.strip() for a in self.rate_limit_exempt_addresses.split(",") if a.strip())
 
     @property
     def uses_embedded_servers(self) -> bool:
