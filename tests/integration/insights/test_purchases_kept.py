@@ -92,9 +92,11 @@ async def test_a_replayed_earn_keeps_nothing_twice(town: Town) -> None:
     first = await _earn(town, shop, card, "same-key")
     again = await _earn(town, shop, card, "same-key")
 
-    assert again.outcome == "REPLAYED" and again.transaction_id == first.transaction_id
+    assert again.outcome == "REPLAYED"
+    assert again.transaction_id == first.transaction_id
     receipts, lines = await _kept(town.engine, member_id)
-    assert len(receipts) == 1 and len(lines) == 2
+    assert len(receipts) == 1
+    assert len(lines) == 2
 
 
 async def test_a_refused_earn_keeps_nothing(town: Town) -> None:
@@ -111,7 +113,8 @@ async def test_a_refused_earn_keeps_nothing(town: Town) -> None:
     assert conflict.value.code == ErrorCode.IDEMPOTENCY_CONFLICT
     assert inactive.value.code == ErrorCode.PARTNER_NOT_ACTIVE
     receipts, lines = await _kept(town.engine, member_id)
-    assert len(receipts) == 1 and len(lines) == 2
+    assert len(receipts) == 1
+    assert len(lines) == 2
 
 
 async def test_earns_posted_together_under_group_commit_each_keep_their_own_basket(engine: AsyncEngine) -> None:
