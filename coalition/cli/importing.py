@@ -78,18 +78,28 @@ async def import_receipts(
             if coalition is None:
                 await coalition_id(session, slug)  # says which option is wrong
             assert coalition is not None
-        click.echo(f"reading {file}", err=True)
-        checked = read_receipts_file(file, coalition.currency, not_after=datetime.now(UTC))
-        summary = importing.summary_of(checked)
-        async with unit_of_work(sessions) as session:
-            await importing.stage(session, checked, summary, coalition.id)
-            if enrol_unknown and summary.unknown_cards:
-                await importing.enrol_unknown(session, summary, coalition.id)
-            if mode == "history":
-                click.echo(f"importing {summary.good_receipts} receipts", err=True)
-                await importing.import_history(session, summary, coalition.id, coalition.timezone)
-                return summary
-            awardable = await importing.awardable(session, summary, coalition.id)
+        # Steps, not rows: each is one pass over the whole file or one statement.
+        with click.progressbar(length=4, label="importing", file=sys.stderr, show_eta=False) as bar:
+            bar.label = "reading and checking"
+            checked = read_receipts_file(file, coalition.currency, not_after=datetime.now(UTC))
+            summary = importing.summary_of(checked)
+            bar.update(1)
+            async with unit_of_work(sessions) as session:
+                bar.label = "staging"
+                await importing.stage(session, checked, summary, coalition.id)
+                bar.update(1)
+                if enrol_unknown and summary.unknown_cards:
+                    bar.label = "enrolling unknown cards"
+                    await importing.enrol_unknown(session, summary, coalition.id)
+                bar.update(1)
+                bar.label = "storing receipts"
+                if mode == "history":
+                    await importing.import_history(session, summary, coalition.id, coalition.timezone)
+                else:
+                    awardable = await importing.awardable(session, summary, coalition.id)
+                bar.update(1)
+        if mode == "history":
+            return summary
         await _award(engine, awardable, summary, coalition.currency)
         return summary
     finally:

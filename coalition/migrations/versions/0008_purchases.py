@@ -71,12 +71,6 @@ def upgrade() -> None:
         sa.Column("quantity", sa.Numeric(13, 6), nullable=False),
         sa.Column("amount_minor", sa.BigInteger, nullable=False),
         sa.PrimaryKeyConstraint("member_id", "purchase_id", "line_no", name=op.f("pk_purchase_lines")),
-        sa.ForeignKeyConstraint(
-            ["member_id", "purchase_id"],
-            ["purchases.member_id", "purchases.id"],
-            name=op.f("fk_purchase_lines_member_id_purchases"),
-            ondelete="CASCADE",
-        ),
         sa.CheckConstraint("quantity >= 0", name=op.f("ck_purchase_lines_quantity_not_negative")),
     )
     run_sql_file("011_purchases.sql")
