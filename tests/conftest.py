@@ -10,7 +10,6 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-import asyncpg
 import httpx
 import pytest
 from sqlalchemy.engine import make_url
@@ -24,6 +23,7 @@ from coalition.platform.runtime import migrate
 from coalition.platform.runtime.database import create_engine
 from coalition.platform.runtime.embedded import embedded_servers
 from coalition.platform.runtime.settings import Settings
+from tests.support.databases import admin_sql
 from tests.support.graphql import GraphQL
 from tests.support.town import Town
 
@@ -43,7 +43,7 @@ def settings() -> Iterator[Settings]:
         server_url = database_url or urls.database_url
         assert server_url is not None
         test_db = f"coalition_test_{uuid.uuid4().hex[:10]}"
-        _admin_sql(server_url, f"CREATE DATABASE {test_db}")
+        admin_sql(server_url, f"CREATE DATABASE {test_db}")
         test_url = make_url(_plain(server_url)).set(database=test_db).render_as_string(hide_password=False)
         migrate.upgrade(test_url)
         try:
@@ -54,20 +54,7 @@ def settings() -> Iterator[Settings]:
                 auth_cache_seconds=0,
             )
         finally:
-            _admin_sql(server_url, f"DROP DATABASE IF EXISTS {test_db} WITH (FORCE)")
-
-
-def _admin_sql(url: str, statement: str) -> None:
-    import asyncio
-
-    async def run() -> None:
-        connection = await asyncpg.connect(_plain(url))
-        try:
-            await connection.execute(statement)
-        finally:
-            await connection.close()
-
-    asyncio.run(run())
+            admin_sql(server_url, f"DROP DATABASE IF EXISTS {test_db} WITH (FORCE)")
 
 
 @pytest.fixture(scope="session")

@@ -14,9 +14,9 @@ from typing import Any
 
 import httpx
 import pytest
-from coalition.partners.service import TillSetups
 from sqlalchemy import text
 
+from coalition.partners.earning.till import TillSetups
 from coalition.platform.auth.service import issue
 from coalition.platform.auth.tokens import CredentialKind, PartnerRole
 from coalition.platform.ledger.repository import PostingGateway

@@ -8,9 +8,8 @@ from datetime import UTC, datetime, timedelta
 from datetime import time as clock_time
 from zoneinfo import ZoneInfo
 
-from coalition.partners.service import save_coalition_rules
-
-from coalition.platform.programme.rules import CoalitionRules, Tier, TierPolicy
+from coalition.partners.programme import save_coalition_rules
+from coalition.platform.programme.rules import CoalitionRulesChanges, Tier, TierPolicy
 from coalition.settlement import service as settlement
 from coalition.settlement.catch_up_repository import DueWork, coalitions_with_due_work
 from coalition.settlement.tasks import catch_up
@@ -63,7 +62,7 @@ async def test_a_coalition_with_tiers_is_reviewed_and_one_with_points_expiring_s
     tiered = await Town(engine, ledger, till_setups).create()
     async with tiered.sessions.begin() as session:
         tiers = TierPolicy(tiers=(Tier("BRONZE", "Bronze", 0), Tier("SILVER", "Silver", 150)))
-        await save_coalition_rules(session, tiered.operator, CoalitionRules(tiers=tiers))
+        await save_coalition_rules(session, tiered.operator, CoalitionRulesChanges(tiers=tiers))
     soon, card = await _town_that_bought_today(engine, ledger, till_setups)
     await make_lots_expire_in(soon, card, timedelta(days=10))
 

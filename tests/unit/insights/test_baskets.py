@@ -11,8 +11,7 @@ from coalition.insights.baskets import basket_rules, rounded_lift
 from coalition.insights.model import Line, Purchase
 from coalition.insights.ranges import DateRange
 from coalition.platform.errors import DomainError, ErrorCode
-
-from .support import AMSTERDAM, BAKERY, BUTCHER, buy
+from tests.support.purchases import AMSTERDAM, BAKERY, BUTCHER, buy
 
 MARCH = DateRange(date(2025, 3, 1), date(2025, 3, 31))
 AT = "2025-03-10T12:00:00+01:00"

@@ -8,8 +8,7 @@ import pytest
 
 from coalition.insights.cohorts import cohort_months, cohorts
 from coalition.platform.errors import DomainError, ErrorCode
-
-from .support import AMSTERDAM, BAKERY, BUTCHER, buy
+from tests.support.purchases import AMSTERDAM, BAKERY, BUTCHER, buy
 
 HISTORY = [
     buy(1, BAKERY, "2025-01-15T10:00:00+01:00"),

@@ -8,8 +8,7 @@ from datetime import date
 from coalition.insights.cross_shop import cross_shop
 from coalition.insights.model import Purchase, ShopListing
 from coalition.insights.ranges import DateRange
-
-from .support import AMSTERDAM, BAKERY, BUTCHER, FLORIST, GROCER, buy
+from tests.support.purchases import AMSTERDAM, BAKERY, BUTCHER, FLORIST, GROCER, buy
 
 MARCH = DateRange(date(2025, 3, 1), date(2025, 3, 31))
 LISTINGS = {

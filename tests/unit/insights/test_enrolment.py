@@ -9,8 +9,7 @@ import pytest
 
 from coalition.insights.enrolment import before_after, enrolment_windows, programme_roi
 from coalition.platform.errors import DomainError, ErrorCode
-
-from .support import AMSTERDAM, BAKERY, BUTCHER, buy, member
+from tests.support.purchases import AMSTERDAM, BAKERY, BUTCHER, buy, member
 
 MARCH_1 = date(2025, 3, 1)
 HISTORY = [

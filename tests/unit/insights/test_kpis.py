@@ -12,8 +12,7 @@ from coalition.insights.kpis import PurchaseCounts, count_purchases, kpi_figures
 from coalition.insights.model import KpiReport, PointsFigures
 from coalition.insights.ranges import DateRange
 from coalition.platform.errors import DomainError, ErrorCode
-
-from .support import AMSTERDAM, BAKERY, BUTCHER, buy
+from tests.support.purchases import AMSTERDAM, BAKERY, BUTCHER, buy
 
 MARCH = DateRange(date(2025, 3, 1), date(2025, 3, 31))
 

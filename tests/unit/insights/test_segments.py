@@ -11,8 +11,7 @@ from hypothesis import strategies as st
 
 from coalition.insights.model import Purchase
 from coalition.insights.segments import SEGMENTS, lapsed, member_scores, ntile, segment_of, segments
-
-from .support import AMSTERDAM, BAKERY, BUTCHER, buy, member
+from tests.support.purchases import AMSTERDAM, BAKERY, BUTCHER, buy, member
 
 AS_OF = date(2025, 6, 30)
 
