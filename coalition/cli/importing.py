@@ -85,12 +85,14 @@ async def import_receipts(
             summary = importing.summary_of(checked)
             bar.update(1)
             async with unit_of_work(sessions) as session:
-                bar.label = "staging"
-                await importing.stage(session, checked, summary, coalition.id)
-                bar.update(1)
+                bar.label = "finding shops and cards"
+                resolved = await importing.resolve(session, checked, summary, coalition.id)
                 if enrol_unknown and summary.unknown_cards:
                     bar.label = "enrolling unknown cards"
-                    await importing.enrol_unknown(session, summary, coalition.id)
+                    await importing.enrol_unknown(session, summary, resolved, coalition.id)
+                bar.update(1)
+                bar.label = "staging"
+                await importing.stage(session, checked, resolved)
                 bar.update(1)
                 bar.label = "storing receipts"
                 if mode == "history":

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
 from coalition.insights import repository
@@ -76,9 +77,34 @@ def summary_of(checked: ReceiptsFile) -> ImportSummary:
     )
 
 
-def staging_csv(checked: ReceiptsFile) -> tuple[bytes, bytes]:
-    """The good receipts and their lines as COPY input, numbered so the
-    lines find their receipt without comparing text keys."""
+@dataclass
+class Resolved:
+    """The file's shops and cards as the coalition knows them."""
+
+    partners: dict[str, uuid.UUID]  # by lower-case reference
+    members: dict[str, uuid.UUID]  # by card
+
+
+async def resolve(
+    session: AsyncSession, checked: ReceiptsFile, summary: ImportSummary, coalition_id: uuid.UUID
+) -> Resolved:
+    """Which of the file's shops and cards the coalition knows; the rest are
+    listed. Only cards of receipts at known shops count: the others are skipped anyway."""
+    shops = checked.lines.column("shop")
+    lower_shops = pc.utf8_lower(shops)
+    partners = await repository.partners_by_reference(session, coalition_id, pc.unique(lower_shops).to_pylist())
+    summary.unknown_shops = sorted(shop for shop in pc.unique(shops).to_pylist() if shop.lower() not in partners)
+    at_known_shops = pc.is_in(lower_shops, value_set=pa.array(list(partners), type=pa.string()))
+    cards = pc.unique(pc.filter(checked.lines.column("card"), at_known_shops)).to_pylist()
+    members = await repository.members_by_card(session, coalition_id, cards)
+    summary.unknown_cards = sorted(card for card in cards if card not in members)
+    return Resolved(partners, members)
+
+
+def staging_csv(checked: ReceiptsFile, resolved: Resolved) -> tuple[bytes, bytes]:
+    """The good receipts (with their partner and member, when known) and
+    their lines as COPY input, numbered so the lines find their receipt
+    without comparing text keys."""
     lines, starts = checked.lines, checked.starts
     count = checked.receipt_count
     ends = np.r_[starts[1:], lines.num_rows] if count else np.array([], dtype=np.int64)
@@ -97,6 +123,12 @@ def staging_csv(checked: ReceiptsFile) -> tuple[bytes, bytes]:
             "occurred_at": heads.column("occurred_at"),
             "total_minor": pa.array(totals, type=pa.int64()),
             "first_row": heads.column("row"),
+            "partner_id": pa.array(
+                [_text(resolved.partners.get(shop.lower())) for shop in heads.column("shop").to_pylist()], pa.string()
+            ),
+            "member_id": pa.array(
+                [_text(resolved.members.get(card)) for card in heads.column("card").to_pylist()], pa.string()
+            ),
         }
     )
     staged_lines = pa.table(
@@ -112,6 +144,10 @@ def staging_csv(checked: ReceiptsFile) -> tuple[bytes, bytes]:
     return _csv(receipts), _csv(staged_lines)
 
 
+def _text(value: uuid.UUID | None) -> str | None:
+    return None if value is None else str(value)
+
+
 def _csv(table: pa.Table) -> bytes:
     # COPY reads "2017-03-04 09:15:00.000000Z" as that UTC time; pyarrow writes timestamps so.
     sink = pa.BufferOutputStream()
@@ -119,24 +155,24 @@ def _csv(table: pa.Table) -> bytes:
     return bytes(sink.getvalue().to_pybytes())
 
 
-async def stage(session: AsyncSession, checked: ReceiptsFile, summary: ImportSummary, coalition_id: uuid.UUID) -> None:
-    """The file's good receipts into the transaction's staging tables; which shops and cards are unknown."""
+async def stage(session: AsyncSession, checked: ReceiptsFile, resolved: Resolved) -> None:
+    """The file's good receipts into the transaction's staging tables, by COPY."""
     connection = await session.connection()
     await repository.create_staging(connection)
-    receipts_csv, lines_csv = staging_csv(checked)
+    receipts_csv, lines_csv = staging_csv(checked, resolved)
     await repository.copy_staging(connection, receipts_csv, lines_csv)
-    summary.unknown_shops = await repository.unknown_shops(connection, coalition_id)
-    summary.unknown_cards = await repository.unknown_cards(connection, coalition_id)
 
 
-async def enrol_unknown(session: AsyncSession, summary: ImportSummary, coalition_id: uuid.UUID) -> None:
+async def enrol_unknown(
+    session: AsyncSession, summary: ImportSummary, resolved: Resolved, coalition_id: uuid.UUID
+) -> None:
     """Enrols the unknown cards through the members service (with its rules:
     a welcome bonus, a card number it accepts). A card it refuses stays unknown."""
     still_unknown = []
     for card in summary.unknown_cards:
         try:
             async with session.begin_nested():
-                await members.enrol(
+                member = await members.enrol(
                     session,
                     coalition_id=coalition_id,
                     scope_id=coalition_id,
@@ -149,6 +185,7 @@ async def enrol_unknown(session: AsyncSession, summary: ImportSummary, coalition
             still_unknown.append(card)
         else:
             summary.enrolled_cards.append(card)
+            resolved.members[card] = member.id
     summary.unknown_cards = still_unknown
 
 

@@ -17,40 +17,43 @@ _STAGING = (
     """CREATE TEMP TABLE import_receipts (
          receipt_no integer NOT NULL, shop text NOT NULL, receipt text NOT NULL, card text NOT NULL,
          occurred_at timestamptz NOT NULL, total_minor bigint NOT NULL, first_row integer NOT NULL,
-         purchase_id uuid NOT NULL DEFAULT coalition_uuid7()
+         partner_id uuid, member_id uuid, purchase_id uuid NOT NULL DEFAULT coalition_uuid7()
        ) ON COMMIT DROP""",
     """CREATE TEMP TABLE import_lines (
          receipt_no integer NOT NULL, line_no integer NOT NULL, sku text NOT NULL, category text,
          quantity numeric NOT NULL, amount_minor bigint NOT NULL
        ) ON COMMIT DROP""",
 )
-RECEIPT_COLUMNS = ("receipt_no", "shop", "receipt", "card", "occurred_at", "total_minor", "first_row")
+RECEIPT_COLUMNS = (
+    "receipt_no",
+    "shop",
+    "receipt",
+    "card",
+    "occurred_at",
+    "total_minor",
+    "first_row",
+    "partner_id",
+    "member_id",
+)
 LINE_COLUMNS = ("receipt_no", "line_no", "sku", "category", "quantity", "amount_minor")
 
-_UNKNOWN_SHOPS = text(
-    """SELECT DISTINCT r.shop FROM import_receipts r
-        WHERE NOT EXISTS (SELECT 1 FROM partners p
-                           WHERE p.coalition_id = :coalition AND lower(p.reference) = lower(r.shop))
-        ORDER BY r.shop"""
+_PARTNERS_BY_REFERENCE = text(
+    "SELECT lower(reference), id FROM partners WHERE coalition_id = :coalition AND lower(reference) = ANY(:references)"
 )
-# Only cards on receipts of known shops: a receipt of an unknown shop is skipped anyway.
-_UNKNOWN_CARDS = text(
-    """SELECT DISTINCT r.card FROM import_receipts r
-         JOIN partners p ON p.coalition_id = :coalition AND lower(p.reference) = lower(r.shop)
-        WHERE NOT EXISTS (SELECT 1 FROM members m WHERE m.coalition_id = :coalition AND m.card_number = r.card)
-        ORDER BY r.card"""
+_MEMBERS_BY_CARD = text(
+    "SELECT card_number, id FROM members WHERE coalition_id = :coalition AND card_number = ANY(:cards)"
 )
+# Shops and members are resolved before staging (a few hundred shops, one
+# lookup of the file's distinct cards): the statements below join nothing
+# but the staging tables, whatever the planner believes of partners and members.
 _INSERT = text(
-    """WITH matched AS (
-         SELECT r.*, p.id AS partner_id, m.id AS member_id FROM import_receipts r
-           JOIN partners p ON p.coalition_id = :coalition AND lower(p.reference) = lower(r.shop)
-           JOIN members m ON m.coalition_id = :coalition AND m.card_number = r.card
-       ), inserted AS (
+    """WITH inserted AS (
          INSERT INTO purchases (member_id, id, coalition_id, partner_id, source, receipt_ref, total_minor,
              occurred_at, local_date)
          SELECT member_id, purchase_id, :coalition, partner_id, 'IMPORT', receipt, total_minor, occurred_at,
                 (occurred_at AT TIME ZONE :timezone)::date
-           FROM matched
+           FROM import_receipts
+          WHERE partner_id IS NOT NULL AND member_id IS NOT NULL
          ON CONFLICT (partner_id, receipt_ref) WHERE source = 'IMPORT' DO NOTHING
          RETURNING member_id, id
        ), lines AS (
@@ -61,15 +64,13 @@ _INSERT = text(
            JOIN import_lines l ON l.receipt_no = r.receipt_no
          RETURNING 1
        )
-     SELECT (SELECT count(*) FROM matched) AS matched, (SELECT count(*) FROM inserted) AS receipts,
-            (SELECT count(*) FROM lines) AS lines"""
+     SELECT (SELECT count(*) FROM import_receipts WHERE partner_id IS NOT NULL AND member_id IS NOT NULL)
+              AS matched,
+            (SELECT count(*) FROM inserted) AS receipts, (SELECT count(*) FROM lines) AS lines"""
 )
 _MATCHED_RECEIPTS = text(
-    """SELECT p.id AS partner_id, r.receipt, r.card, r.occurred_at, r.total_minor, r.receipt_no
-         FROM import_receipts r
-         JOIN partners p ON p.coalition_id = :coalition AND lower(p.reference) = lower(r.shop)
-         JOIN members m ON m.coalition_id = :coalition AND m.card_number = r.card
-        ORDER BY r.receipt_no"""
+    """SELECT partner_id, receipt, card, occurred_at, total_minor, receipt_no FROM import_receipts
+        WHERE partner_id IS NOT NULL AND member_id IS NOT NULL ORDER BY receipt_no"""
 )
 _LINES = text("SELECT receipt_no, sku, category, quantity, amount_minor FROM import_lines ORDER BY receipt_no, line_no")
 
@@ -92,12 +93,17 @@ async def copy_staging(connection: AsyncConnection, receipts_csv: bytes, lines_c
     await connection.execute(text("ANALYZE import_lines"))
 
 
-async def unknown_shops(connection: Executor, coalition_id: uuid.UUID) -> list[str]:
-    return list((await connection.execute(_UNKNOWN_SHOPS, {"coalition": coalition_id})).scalars())
+async def partners_by_reference(
+    connection: Executor, coalition_id: uuid.UUID, references: list[str]
+) -> dict[str, uuid.UUID]:
+    """The coalition's partners among ``references`` (lower case), by lower-case reference."""
+    rows = await connection.execute(_PARTNERS_BY_REFERENCE, {"coalition": coalition_id, "references": references})
+    return {reference: partner_id for reference, partner_id in rows}
 
 
-async def unknown_cards(connection: Executor, coalition_id: uuid.UUID) -> list[str]:
-    return list((await connection.execute(_UNKNOWN_CARDS, {"coalition": coalition_id})).scalars())
+async def members_by_card(connection: Executor, coalition_id: uuid.UUID, cards: list[str]) -> dict[str, uuid.UUID]:
+    rows = await connection.execute(_MEMBERS_BY_CARD, {"coalition": coalition_id, "cards": cards})
+    return {card: member_id for card, member_id in rows}
 
 
 async def insert_staged(connection: Executor, coalition_id: uuid.UUID, timezone: str) -> tuple[int, int, int]:
