@@ -15,7 +15,7 @@ CREATE FUNCTION ledger_earn(
 DECLARE
   r ledger_posting;
   v_purchase uuid := coalition_uuid7();
-  v_occurred timestamptz := coalesce(p_occurred_at, now());
+  v_occurred timestamptz := coalesce(p_occurred_at, ledger_now());
 BEGIN
   r := ledger_earn(p_partner_id, p_key, p_hash, p_card_number, p_purchase_minor, p_explanation,
       p_receipt_ref, p_occurred_at, p_awards, p_expected_seq, p_effects);
