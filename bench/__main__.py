@@ -3,6 +3,8 @@
     uv run python -m bench [till] [...]       the till's hot path over HTTP vs pgbench TPC-B
     uv run python -m bench postings [...]     postings through the ledger service (no HTTP)
     uv run python -m bench settlement [...]   a day's settlement vs a bare GROUP BY
+    uv run python -m bench earn-lines [...]   an earn keeping a five-line basket vs one without
+    uv run python -m bench import [...]       importing 1.5 million receipt lines vs a bare COPY
 
 ``--help`` after a name gives its options.
 """
@@ -27,6 +29,14 @@ def main() -> None:
         from bench import settlement
 
         settlement.main(args)
+    elif name == "earn-lines":
+        from bench import earn_lines
+
+        earn_lines.main(args)
+    elif name == "import":
+        from bench import importing
+
+        importing.main(args)
     else:
         sys.exit(f"unknown benchmark {name!r}; see python -m bench --help\n{__doc__}")
 

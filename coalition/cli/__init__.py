@@ -10,6 +10,7 @@ import click
 
 from coalition.cli.admin import admin
 from coalition.cli.db import db
+from coalition.cli.importing import import_group
 from coalition.cli.ledger import ledger
 from coalition.cli.processes import demo, serve, worker
 from coalition.cli.programme import programme
@@ -29,5 +30,18 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
 
 
-for command in (serve, worker, export_schema, db, admin, ledger, settle, payouts, statement, programme, demo):
+for command in (
+    serve,
+    worker,
+    export_schema,
+    db,
+    admin,
+    ledger,
+    settle,
+    payouts,
+    statement,
+    programme,
+    demo,
+    import_group,
+):
     main.add_command(command)

@@ -1,5 +1,6 @@
 """Every table, imported so that Alembic sees the whole schema."""
 
+from coalition.insights import tables as insight_tables
 from coalition.partners import tables as partner_tables
 from coalition.platform.audit import tables as audit_tables
 from coalition.platform.auth import tables as auth_tables
@@ -17,6 +18,7 @@ __all__ = [
     "audit_tables",
     "auth_tables",
     "coalition_tables",
+    "insight_tables",
     "ledger_tables",
     "member_tables",
     "metadata",

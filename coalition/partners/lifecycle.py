@@ -44,6 +44,26 @@ def check_name(name: str) -> str:
     return name
 
 
+def check_reference(reference: str | None) -> str | None:
+    """A shop's reference, as files it sends name it: 1-64 characters, surrounding spaces dropped."""
+    if reference is None:
+        return None
+    reference = reference.strip()
+    if not 1 <= len(reference) <= 64:
+        raise validation("reference must be 1-64 characters", "reference")
+    return reference
+
+
+async def _check_reference_free(
+    session: AsyncSession, coalition_id: uuid.UUID, reference: str | None, partner_id: uuid.UUID | None = None
+) -> None:
+    if reference is None:
+        return
+    holder = await coalitions.partner_with_reference(session, coalition_id, reference)
+    if holder is not None and holder != partner_id:
+        raise DomainError(ErrorCode.CONFLICT, "another partner of the coalition has this reference", ("reference",))
+
+
 def _partner_snapshot(partner: PartnerRecord) -> dict[str, Any]:
     return {"name": partner.name, "status": partner.status}
 
@@ -55,9 +75,11 @@ async def create_partner(
     name: str,
     earn_rate_per_unit: Decimal,
     iban: str | None,
+    reference: str | None = None,
 ) -> tuple[PartnerRecord, str]:
     """A partner joins as INVITED with its programme and a MANAGER key (shown once)."""
     name = check_name(name)
+    reference = check_reference(reference)
     rate = check_earn_rate(earn_rate_per_unit)
     limits = (await programme.current_rules(session, principal.coalition_id)).limits
     try:
@@ -65,7 +87,8 @@ async def create_partner(
     except DomainError as refused:
         raise validation(refused.message, "earnRatePerUnit") from refused
     compact_iban = check_iban(iban)
-    partner = await coalitions.insert_partner(session, principal.coalition_id, name)
+    await _check_reference_free(session, principal.coalition_id, reference)
+    partner = await coalitions.insert_partner(session, principal.coalition_id, name, reference)
     await repository.insert_programme(session, partner.id, rate, compact_iban)
     _, api_key = await auth.issue(
         session,
@@ -80,7 +103,12 @@ async def create_partner(
         principal,
         "partner.create",
         partner.id,
-        after={**_partner_snapshot(partner), "earnRatePerUnit": str(rate), "iban": compact_iban},
+        after={
+            **_partner_snapshot(partner),
+            "earnRatePerUnit": str(rate),
+            "iban": compact_iban,
+            **({"reference": reference} if reference is not None else {}),
+        },
     )
     return partner, api_key
 
@@ -154,3 +182,17 @@ async def set_payout_account(
     await record_change(session, principal, "partner.payout_account", partner_id,
                         before={"iban": before}, after={"iban": compact})  # fmt: skip
     return compact
+
+
+async def set_reference(
+    session: AsyncSession, principal: Principal, partner_id: uuid.UUID, reference: str | None
+) -> PartnerRecord:
+    """The shop's reference in import files (None: it has none); unique in the coalition, in any case."""
+    reference = check_reference(reference)
+    before = await partner_in_coalition(session, principal, partner_id)
+    await _check_reference_free(session, principal.coalition_id, reference, partner_id)
+    after = await coalitions.set_partner_reference(session, partner_id, reference)
+    if before.reference != after.reference:
+        await record_change(session, principal, "partner.reference", partner_id,
+                            before={"reference": before.reference}, after={"reference": after.reference})  # fmt: skip
+    return after

@@ -27,9 +27,22 @@ class PartnerMutations:
         async with info.context.unit_of_work() as session:
             partner, api_key = await partners.create_partner(
                 session, principal, name=input.name, earn_rate_per_unit=input.earn_rate_per_unit,
-                iban=input.iban,
+                iban=input.iban, reference=input.reference,
             )  # fmt: skip
         return PartnerPayload(partner=Partner.of(partner), api_key=api_key)
+
+    @strawberry.mutation(
+        description="Operator: the partner's reference in receipt import files (null: none); unique in the "
+        "coalition, whatever the case."
+    )
+    @refusals_as(PartnerPayload)
+    async def set_partner_reference(
+        self, info: Info[Context, None], id: strawberry.ID, reference: str | None
+    ) -> PartnerPayload:
+        principal = require_operator(info.context, "set partner references")
+        async with info.context.unit_of_work() as session:
+            partner = await partners.set_reference(session, principal, parse_id(id), reference)
+        return PartnerPayload(partner=Partner.of(partner))
 
     @strawberry.mutation(description="Operator: the partner's tills may post.")
     @refusals_as(PartnerPayload)

@@ -47,10 +47,18 @@ class Partner(Node):
     id: strawberry.ID
     name: str
     status: PartnerStatus
+    reference: str | None = strawberry.field(
+        default=None, description="The shop's name in receipt import files; unique in the coalition."
+    )
 
     @classmethod
     def of(cls, record: PartnerRecord) -> Partner:
-        return cls(id=strawberry.ID(str(record.id)), name=record.name, status=PartnerStatus(record.status))
+        return cls(
+            id=strawberry.ID(str(record.id)),
+            name=record.name,
+            status=PartnerStatus(record.status),
+            reference=record.reference,
+        )
 
     @strawberry.field(
         description="Points this partner issued that are still in members' wallets: its liability "

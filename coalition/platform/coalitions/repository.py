@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, func, select, update
 
 from coalition.platform.coalitions.tables import accounts, coalitions, partners
 from coalition.platform.runtime.database import Executor
@@ -32,6 +32,7 @@ class PartnerRecord:
     name: str
     status: str
     created_at: datetime
+    reference: str | None = None
 
 
 def _record(cls: Any, row: Row[Any]) -> Any:
@@ -58,9 +59,13 @@ async def coalition_by_slug(connection: Executor, slug: str) -> CoalitionRecord 
     return None if row is None else _record(CoalitionRecord, row)
 
 
-async def insert_partner(connection: Executor, coalition_id: uuid.UUID, name: str) -> PartnerRecord:
+async def insert_partner(
+    connection: Executor, coalition_id: uuid.UUID, name: str, reference: str | None = None
+) -> PartnerRecord:
     row = (
-        await connection.execute(partners.insert().values(coalition_id=coalition_id, name=name).returning(partners))
+        await connection.execute(
+            partners.insert().values(coalition_id=coalition_id, name=name, reference=reference).returning(partners)
+        )
     ).one()
     await connection.execute(
         accounts.insert(),
@@ -97,6 +102,26 @@ async def set_partner_status(
             .where(partners.c.id == partner_id)
             .values(status=status, status_reason=reason)
             .returning(partners)
+        )
+    ).one()
+    record: PartnerRecord = _record(PartnerRecord, row)
+    return record
+
+
+async def partner_with_reference(connection: Executor, coalition_id: uuid.UUID, reference: str) -> uuid.UUID | None:
+    """The partner whose reference is ``reference``, in any case."""
+    found: uuid.UUID | None = await connection.scalar(
+        select(partners.c.id).where(
+            partners.c.coalition_id == coalition_id, func.lower(partners.c.reference) == reference.lower()
+        )
+    )
+    return found
+
+
+async def set_partner_reference(connection: Executor, partner_id: uuid.UUID, reference: str | None) -> PartnerRecord:
+    row = (
+        await connection.execute(
+            update(partners).where(partners.c.id == partner_id).values(reference=reference).returning(partners)
         )
     ).one()
     record: PartnerRecord = _record(PartnerRecord, row)

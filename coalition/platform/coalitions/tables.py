@@ -5,6 +5,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     Numeric,
     String,
@@ -46,7 +47,11 @@ partners = Table(
     Column("status", String(16), nullable=False, server_default="INVITED"),
     Column("status_reason", Text, nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # The shop's own name for itself in files it sends (receipt imports); unique per coalition, any case.
+    Column("reference", Text, nullable=True),
     CheckConstraint("status IN ('INVITED', 'ACTIVE', 'SUSPENDED', 'TERMINATED')", name="status_known"),
+    CheckConstraint("reference IS NULL OR char_length(reference) BETWEEN 1 AND 64", name="reference_length"),
+    Index("partners_reference_unique", "coalition_id", func.lower(text("reference")), unique=True),
 )
 
 # Points accounts that are not member wallets: per partner ISSUED and REDEEMED,

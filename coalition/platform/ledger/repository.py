@@ -39,7 +39,7 @@ class Posting:
 _EARN = text(
     "SELECT * FROM ledger_earn(:partner_id, :key, :hash, :card, :purchase_minor,"
     " CAST(:explanation AS text[]), :receipt_ref, :occurred_at, CAST(:awards AS jsonb), :expected_seq,"
-    " CAST(:effects AS jsonb))"
+    " CAST(:effects AS jsonb), CAST(:basket AS jsonb))"
 )
 _DONATE = text("SELECT * FROM ledger_donate(:member_id, :key, :hash, :charity_id, :points, :match)")
 _TRANSFER = text("SELECT * FROM ledger_transfer(:member_id, :key, :hash, :to_card, :points, :max_per_day)")
@@ -73,8 +73,8 @@ class PostingGateway:
             return dict((await connection.execute(statement, params)).one()._mapping)
 
     async def earn(self, within: Executor | None, **params: Any) -> Posting:
-        """``params``: ``ledger_earn``'s, with ``awards`` and ``effects`` as
-        JSON-ready values."""
+        """``params``: ``ledger_earn``'s, with ``awards``, ``effects`` and
+        ``basket`` (kept with the purchase) as JSON-ready values."""
         if within is not None:
             return Posting(**(await within.execute(_EARN, _earn_statement_params(params))).one()._mapping)
         return Posting(**await self.till_postings.post({"kind": "EARN", **params}))
@@ -96,9 +96,13 @@ class PostingGateway:
 
 
 def _earn_statement_params(params: dict[str, Any]) -> dict[str, Any]:
-    effects = params["effects"]
-    awards = json.dumps(params["awards"])
-    return {**params, "awards": awards, "effects": None if effects is None else json.dumps(effects)}
+    effects, basket = params["effects"], params.get("basket")
+    return {
+        **params,
+        "awards": json.dumps(params["awards"]),
+        "effects": None if effects is None else json.dumps(effects),
+        "basket": None if basket is None else json.dumps(basket),
+    }
 
 
 async def redeem_within(connection: Executor, **params: Any) -> Posting:

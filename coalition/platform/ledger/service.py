@@ -148,6 +148,7 @@ class LedgerService:
                 awards=[{"funder": str(f) if f else None, "points": p} for f, p in request.awards.items() if p],
                 expected_seq=request.expected_seq,
                 effects=request.effects,
+                basket=request.basket,
             )
         )
 

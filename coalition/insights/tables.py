@@ -1,0 +1,83 @@
+"""Purchases: every receipt a member brought to a shop, from a till's earn or
+from an imported history, with its basket lines.
+
+The member is the leading key of both tables' primary keys, so they can be
+distributed by member later; what a shop or a day asks for goes through the
+secondary indexes."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    Numeric,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import UUID
+
+from coalition.platform.coalitions.tables import UUID7
+from coalition.platform.runtime.database import metadata
+
+purchases = Table(
+    "purchases",
+    metadata,
+    Column("member_id", UUID(as_uuid=True), nullable=False),
+    Column("id", UUID(as_uuid=True), nullable=False, server_default=UUID7),
+    Column("coalition_id", UUID(as_uuid=True), nullable=False),
+    Column("partner_id", UUID(as_uuid=True), nullable=False),
+    # TILL: kept by an earn (transaction_id is that earn); IMPORT: brought in by `coalition import receipts`.
+    Column("source", String(8), nullable=False),
+    Column("transaction_id", UUID(as_uuid=True), nullable=True),
+    Column("receipt_ref", Text, nullable=True),
+    Column("total_minor", BigInteger, nullable=False),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    # occurred_at's date in the coalition's time zone: the date every insight counts by.
+    Column("local_date", Date, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    PrimaryKeyConstraint("member_id", "id"),
+    ForeignKeyConstraint(["member_id"], ["members.id"]),
+    ForeignKeyConstraint(["partner_id"], ["partners.id"]),
+    CheckConstraint("source IN ('TILL', 'IMPORT')", name="source_known"),
+    CheckConstraint("(source = 'TILL') = (transaction_id IS NOT NULL)", name="till_purchase_has_transaction"),
+    CheckConstraint("source = 'TILL' OR receipt_ref IS NOT NULL", name="imported_purchase_has_receipt"),
+    CheckConstraint("total_minor >= 0", name="total_not_negative"),
+    Index("purchases_by_partner_date", "partner_id", "local_date"),
+    Index("purchases_by_coalition_date", "coalition_id", "local_date"),
+    # An imported receipt is the shop's: importing the same one again adds nothing.
+    Index(
+        "purchases_imported_receipt",
+        "partner_id",
+        "receipt_ref",
+        unique=True,
+        postgresql_where=text("source = 'IMPORT'"),
+    ),
+)
+
+purchase_lines = Table(
+    "purchase_lines",
+    metadata,
+    Column("member_id", UUID(as_uuid=True), nullable=False),
+    Column("purchase_id", UUID(as_uuid=True), nullable=False),
+    Column("line_no", Integer, nullable=False),
+    Column("sku", Text, nullable=False),
+    Column("category", Text, nullable=True),
+    Column("quantity", Numeric(13, 6), nullable=False),
+    # May be negative: a return on the same receipt.
+    Column("amount_minor", BigInteger, nullable=False),
+    # No foreign key to purchases: lines are only ever written by the statement
+    # that writes their purchase (the posting function, the import's insert), and
+    # checking one for each line halved the import's speed.
+    PrimaryKeyConstraint("member_id", "purchase_id", "line_no"),
+    CheckConstraint("quantity >= 0", name="quantity_not_negative"),
+)
