@@ -20,9 +20,9 @@ from redis.asyncio import Redis
 from sqlalchemy import text
 
 from coalition.graphql.context import Context, Services
+from coalition.graphql.endpoint import PATH as GRAPHQL_PATH
 from coalition.graphql.endpoint import graphql_controller
 from coalition.graphql.schema import create_schema
-from coalition.partners import terms
 from coalition.partners.earning.till import TillSetups
 from coalition.platform.auth.service import Authenticator
 from coalition.platform.coalitions.service import CoalitionDirectory
@@ -35,6 +35,7 @@ from coalition.platform.runtime.database import create_engine, create_sessionmak
 from coalition.platform.runtime.logging import configure_logging, litestar_logging
 from coalition.platform.runtime.settings import Settings
 from coalition.settlement import documents, downloads
+from coalition.web.router import csrf_config, web_router
 
 _REQUEST_LOG_FIELDS: tuple[Literal["path", "method"], ...] = ("path", "method")
 _RESPONSE_LOG_FIELDS: tuple[Literal["status_code"], ...] = ("status_code",)
@@ -89,16 +90,6 @@ class RulesCaches:
     def forget_all(self) -> None:
         self._services.till_setups.forget_all()
         self._services.coalition_rules.forget_all()
-
-
-@get("/terms/{slug:str}", include_in_schema=False)
-async def terms_page(state: State, slug: str, lang: str | None = None) -> Response[str]:
-    """The programme terms, public, written from the live rules."""
-    async with state.services.engine.connect() as connection:
-        found = await terms.page(connection, slug, lang)
-    if found is None:
-        return Response("No such coalition.", status_code=404, media_type=MediaType.TEXT)
-    return Response(found.html, media_type=MediaType.HTML, headers={"Content-Language": found.language})
 
 
 @get("/downloads/{token:str}", include_in_schema=False)
@@ -193,7 +184,8 @@ def create_app(settings: Settings) -> Litestar:
         response_log_fields=_RESPONSE_LOG_FIELDS,
     )
     return Litestar(
-        route_handlers=[controller, live, ready, terms_page, download, PrometheusController],
+        route_handlers=[controller, live, ready, download, PrometheusController, web_router(schema)],
+        csrf_config=csrf_config(redis_url, api_path=GRAPHQL_PATH),
         lifespan=[lifespan],
         middleware=[metrics.middleware, request_logs.middleware],
         logging_config=litestar_logging(),
