@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from graphql import OperationType, parse
+from graphql import OperationDefinitionNode, OperationType, parse
 from strawberry import Schema
 
 from coalition.graphql.context import Context, Services
@@ -44,7 +44,12 @@ class DocumentFailed(RuntimeError):
 class Document:
     name: str  # "public/terms": where it lives under coalition/web, without .graphql
     text: str
-    is_query: bool
+    is_query: bool  # reads only: no mutation in it
+
+    @classmethod
+    def of(cls, name: str, text: str) -> Document:
+        operations = [d for d in parse(text).definitions if isinstance(d, OperationDefinitionNode)]
+        return cls(name, text, all(d.operation is OperationType.QUERY for d in operations))
 
 
 @functools.cache
@@ -53,10 +58,7 @@ def document(name: str) -> Document:
     path = (ROOT / f"{name}.graphql").resolve()
     if ROOT not in path.parents:
         raise ValueError(f"not a page document: {name!r}")
-    text = path.read_text(encoding="utf-8")
-    operations = [d for d in parse(text).definitions if hasattr(d, "operation")]
-    is_query = all(getattr(d, "operation", None) is OperationType.QUERY for d in operations)
-    return Document(name, text, is_query)
+    return Document.of(name, path.read_text(encoding="utf-8"))
 
 
 def every_document() -> list[Path]:
@@ -73,14 +75,18 @@ class PageData:
         self, services: Services, principal: Principal, name: str, variables: dict[str, Any] | None = None
     ) -> dict[str, Any]:
         """The ``data`` of document ``name`` run as ``principal``."""
-        found = document(name)
+        return await self.run(services, principal, document(name), variables)
+
+    async def run(
+        self, services: Services, principal: Principal, found: Document, variables: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         if is_visitor(principal) and not found.is_query:
-            raise PermissionError(f"a visitor may only read: {name} changes something")
+            raise PermissionError(f"a visitor may only read: {found.name} changes something")
         result = await self._schema.execute(
             found.text, variable_values=variables or {}, context_value=Context.create(services, principal)
         )
         if result.errors:
             messages = "; ".join(error.message for error in result.errors)
-            raise DocumentFailed(f"{name}: {messages}")
+            raise DocumentFailed(f"{found.name}: {messages}")
         assert result.data is not None
         return result.data
