@@ -8,22 +8,19 @@ from __future__ import annotations
 
 import functools
 import gettext
-import io
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
 from babel.dates import format_date
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal
-from babel.support import Translations
 
 from coalition.partners.repositories import programme as repository
 from coalition.platform.coalitions import repository as coalitions
 from coalition.platform.coalitions.repository import CoalitionRecord
 from coalition.platform.programme.rules import LANGUAGES, CoalitionRules
+from coalition.platform.runtime.catalogues import compiled
 from coalition.platform.runtime.database import Executor
 
 _HERE = Path(__file__).parent
@@ -34,15 +31,7 @@ _CATEGORY = "category"
 
 @functools.cache
 def _translations(language: str) -> gettext.NullTranslations:
-    path = _HERE / "locales" / language / "LC_MESSAGES" / "terms.po"
-    if not path.exists():
-        return gettext.NullTranslations()
-    with path.open("rb") as source:
-        catalogue = read_po(source, locale=language)
-    compiled = io.BytesIO()
-    write_mo(compiled, catalogue)
-    compiled.seek(0)
-    return Translations(compiled, domain="terms")
+    return compiled(_HERE / "locales" / language / "LC_MESSAGES" / "terms.po", language, "terms")
 
 
 def _whole(number: Decimal | int) -> int:

@@ -1,25 +1,20 @@
 """The pages' languages: which one a request gets, and its catalogue.
 
 The catalogues are ``locales/<language>/LC_MESSAGES/web.po`` (English is the
-source language and needs none). The .po files are what is committed; each is
-compiled in memory the first time a page needs it, so ``uv run`` and the tests
-read the same text with no build step in between."""
+source language and needs none), compiled in memory on first use."""
 
 from __future__ import annotations
 
 import functools
 import gettext
-import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.support import Translations
 
 from coalition.platform.programme.rules import LANGUAGES
+from coalition.platform.runtime.catalogues import compiled
 
 LOCALES = Path(__file__).parent / "locales"
 DOMAIN = "web"
@@ -30,15 +25,7 @@ LANGUAGE_COOKIE = "coalition_language"
 @functools.cache
 def translations(language: str) -> gettext.NullTranslations:
     """The compiled catalogue of ``language``; English answers with the source text."""
-    path = LOCALES / language / "LC_MESSAGES" / f"{DOMAIN}.po"
-    if not path.exists():
-        return gettext.NullTranslations()
-    with path.open("rb") as source:
-        catalogue = read_po(source, locale=language)
-    compiled = io.BytesIO()
-    write_mo(compiled, catalogue)
-    compiled.seek(0)
-    return Translations(compiled, domain=DOMAIN)
+    return compiled(LOCALES / language / "LC_MESSAGES" / f"{DOMAIN}.po", language, DOMAIN)
 
 
 def offered(requested: str | None) -> str | None:
