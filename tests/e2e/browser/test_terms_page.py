@@ -39,6 +39,8 @@ async def test_the_terms_page_on_a_phone_in_each_language(
 ) -> None:
     await town.partner("Bakkerij de Korenbloem", "1.5")
     await town.partner("Boekhandel", "2")
+    fetched: list[str] = []
+    phone.on("request", lambda request: fetched.append(request.url))
     answer = await phone.goto(f"{await _terms_url(town, web_server)}?lang={language}")
     assert answer is not None
     assert answer.status == 200
@@ -47,6 +49,8 @@ async def test_the_terms_page_on_a_phone_in_each_language(
     # Nothing is wider than the phone: no sideways scrolling.
     assert await phone.evaluate("() => document.documentElement.scrollWidth") <= 390
     await screenshot(phone, f"terms-{language}")
+    assert await phone.evaluate("() => htmx.version") == "2.0.11"  # the vendored copy, loaded
+    assert [url for url in fetched if not url.startswith(web_server)] == []  # nothing from elsewhere
 
     visited = await _tab_to(phone, "field-language")
     assert visited[0] == "skip-link"  # the first stop skips the header

@@ -130,6 +130,19 @@ async def test_a_language_that_is_not_ours_gets_a_message_next_to_the_field(
         assert (await browser.get(url)).headers["content-language"] == "en"
 
 
+async def test_the_token_may_come_in_the_header_htmx_sends(town: Town, client: httpx.AsyncClient) -> None:
+    url = f"/terms/{await _slug(town)}"
+    async with _client(client) as browser:
+        page = await browser.get(url)
+        token = re.search(r'hx-headers=\'\{"x-csrftoken": "([^"]+)"\}\'', page.text)
+        assert token is not None
+        chosen = await browser.post(
+            "/language", data={"language": "fr", "back": url}, headers={"x-csrftoken": token.group(1)}
+        )
+        assert chosen.status_code == 303
+        assert (await browser.get(url)).headers["content-language"] == "fr"
+
+
 @pytest.mark.parametrize("back", ["https://evil.example/x", "//evil.example/x", "/\\evil.example", "terms"])
 async def test_the_chooser_only_sends_visitors_back_to_this_site(
     town: Town, client: httpx.AsyncClient, back: str
