@@ -35,7 +35,7 @@ from coalition.platform.runtime.database import create_engine, create_sessionmak
 from coalition.platform.runtime.logging import configure_logging, litestar_logging
 from coalition.platform.runtime.settings import Settings
 from coalition.settlement import documents, downloads
-from coalition.web.router import csrf_config, web_router
+from coalition.web.router import csrf_config, share_signing_key, web_router
 
 _REQUEST_LOG_FIELDS: tuple[Literal["path", "method"], ...] = ("path", "method")
 _RESPONSE_LOG_FIELDS: tuple[Literal["status_code"], ...] = ("status_code",)
@@ -135,11 +135,13 @@ def create_app(settings: Settings) -> Litestar:
     if settings.database_url is None or settings.redis_url is None:
         raise ValueError("create_app needs database_url and redis_url; the CLI starts embedded servers")
     database_url, redis_url = settings.database_url, settings.redis_url
+    csrf = csrf_config(GRAPHQL_PATH)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         engine = create_engine(database_url, pool_size=settings.database_pool_size)
         redis = Redis.from_url(redis_url)
+        await share_signing_key(csrf, redis)
         gateway = PostingGateway(
             engine, max_batch=settings.group_commit_max_batch, in_flight=settings.group_commit_in_flight
         )
@@ -185,7 +187,7 @@ def create_app(settings: Settings) -> Litestar:
     )
     return Litestar(
         route_handlers=[controller, live, ready, download, PrometheusController, web_router(schema)],
-        csrf_config=csrf_config(redis_url, api_path=GRAPHQL_PATH),
+        csrf_config=csrf,
         lifespan=[lifespan],
         middleware=[metrics.middleware, request_logs.middleware],
         logging_config=litestar_logging(),

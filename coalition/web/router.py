@@ -6,11 +6,13 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
+import structlog
 from litestar import Router
 from litestar.config.csrf import CSRFConfig
 from litestar.di import Provide
 from litestar.static_files import create_static_files_router
-from redis import Redis
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
 from strawberry import Schema
 
 from coalition.web.documents import PageData
@@ -19,6 +21,7 @@ from coalition.web.public.terms import terms_page
 
 STATIC = Path(__file__).parent / "static"
 _SIGNING_KEY_IN_REDIS = "coalition:web:csrf-signing-key"
+_log = structlog.stdlib.get_logger("coalition.web")
 
 
 def web_router(schema: Schema) -> Router:
@@ -32,13 +35,25 @@ def web_router(schema: Schema) -> Router:
     )
 
 
-def csrf_config(redis_url: str, *, api_path: str) -> CSRFConfig:
+def csrf_config(api_path: str) -> CSRFConfig:
     """Every form must send back the token its page was given. The API is
-    excluded: it takes bearer tokens, never cookies. The signing key is kept
-    in Redis, made by the first process to start, so every server process
-    accepts the tokens of the others and a restart does not break open forms."""
-    with Redis.from_url(redis_url) as redis:
-        redis.set(_SIGNING_KEY_IN_REDIS, secrets.token_hex(32), nx=True)
-        secret = redis.get(_SIGNING_KEY_IN_REDIS)
-    assert isinstance(secret, bytes)
-    return CSRFConfig(secret=secret.decode(), exclude=[f"^{api_path}$"], cookie_httponly=True, cookie_samesite="lax")
+    excluded: it takes bearer tokens, never cookies. The key that signs the
+    tokens is this process's own until ``share_signing_key`` replaces it."""
+    return CSRFConfig(
+        secret=secrets.token_hex(32), exclude=[f"^{api_path}$"], cookie_httponly=True, cookie_samesite="lax"
+    )
+
+
+async def share_signing_key(config: CSRFConfig, redis: Redis) -> None:
+    """Sign with the key kept in Redis (made by the first process to start),
+    so every server process accepts the others' tokens and a restart does not
+    break forms already open. Without Redis the process keeps its own key: its
+    forms still work when posted back to it."""
+    try:
+        await redis.set(_SIGNING_KEY_IN_REDIS, config.secret, nx=True)
+        shared = await redis.get(_SIGNING_KEY_IN_REDIS)
+    except RedisError as error:
+        _log.warning("csrf.key_not_shared", error=type(error).__name__)
+        return
+    if isinstance(shared, bytes):
+        config.secret = shared.decode()
