@@ -33,6 +33,7 @@ from coalition.platform.programme.service import CoalitionRulesCache
 from coalition.platform.runtime.broadcasts import CREDENTIALS_REVOKED, RULES_CHANGED, listening
 from coalition.platform.runtime.database import create_engine, create_sessionmaker
 from coalition.platform.runtime.logging import configure_logging, litestar_logging
+from coalition.platform.runtime.metrics import process_exited
 from coalition.platform.runtime.settings import Settings
 from coalition.settlement import documents, downloads
 from coalition.web.router import csrf_config, share_signing_key, web_router
@@ -172,6 +173,7 @@ def create_app(settings: Settings) -> Litestar:
             await gateway.aclose()
             await redis.aclose()
             await engine.dispose()
+            process_exited()
 
     schema = create_schema(
         max_depth=settings.graphql_max_depth,

@@ -124,6 +124,8 @@ def serve_api(settings: Settings, host: str, port: int, banner: Callable[[], Non
     from granian import Granian
     from granian.constants import Interfaces, Loops
 
+    from coalition.platform.runtime.metrics import multiprocess_metrics
+
     for name, value in settings.model_dump(exclude_none=True).items():
         os.environ[f"COALITION_{name.upper()}"] = str(value)
     server = Granian(
@@ -140,7 +142,9 @@ def serve_api(settings: Settings, host: str, port: int, banner: Callable[[], Non
     )
     if banner is not None:
         threading.Thread(target=_announce_when_live, args=(host, port, banner), daemon=True).start()
-    server.serve()
+    # Every server process writes its counters to one folder, so /metrics adds them all up.
+    with multiprocess_metrics():
+        server.serve()
 
 
 def _announce_when_live(host: str, port: int, banner: Callable[[], None]) -> None:

@@ -1,47 +1,12 @@
-from __future__ import annotations
+"""The scene the API tests share: built through the real services and the API."""
 
-import uuid
-from dataclasses import dataclass
+from __future__ import annotations
 
 import pytest
 
-from tests.conftest import GraphQL, Town
-
-ENROL = """mutation($input: EnrollMemberInput!) { enrollMember(input: $input) {
-  member { id cardNumber wallet { balance } } errors { code message field } } }"""
-EARN = """mutation($input: EarnPointsInput!) { earnPoints(input: $input) {
-  transaction { id kind points explanation businessDate purchase { amount currency } partner { id name } }
-  wallet { balance available pending } errors { code message field } } }"""
-REDEEM = """mutation($input: RedeemPointsInput!) { redeemPoints(input: $input) {
-  transaction { id kind points } wallet { balance available pending } errors { code message field } } }"""
-REVERSE = """mutation($input: ReverseTransactionInput!) { reverseTransaction(input: $input) {
-  transaction { id kind points reverses { id kind } } wallet { balance } errors { code message field } } }"""
-WALLET = """query($card: String!) { member(cardNumber: $card) { id wallet { balance available pending
-  transactions(first: 50) { edges { node { id kind points partner { id } } } } } } }"""
-
-
-@dataclass
-class Scene:
-    """Two shops, a member of each, and every kind of credential."""
-
-    town: Town
-    operator: str
-    shop_a: uuid.UUID
-    manager_a: str
-    pos_a: str
-    shop_b: uuid.UUID
-    manager_b: str
-    card_a: str
-    member_a: uuid.UUID
-    member_token_a: str
-    card_b: str
-    member_token_b: str
-    earn_a: str  # a transaction posted by shop A for member A
-    earn_b: str  # a transaction posted by shop B for member B
-
-
-def key() -> str:
-    return uuid.uuid4().hex
+from tests.support.graphql import EARN, GraphQL, key
+from tests.support.scene import Scene
+from tests.support.town import Town
 
 
 @pytest.fixture

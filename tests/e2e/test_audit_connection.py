@@ -3,7 +3,8 @@ answers the flat hasNextPage/endCursor it had before, marked deprecated."""
 
 from __future__ import annotations
 
-from tests.conftest import GraphQL, Town
+from tests.support.graphql import GraphQL
+from tests.support.town import Town
 
 PAGE = """query($after: String) { auditLog(first: 2, after: $after, actionPrefix: "charity") {
   edges { cursor node { action after } } pageInfo { hasNextPage endCursor } hasNextPage endCursor } }"""

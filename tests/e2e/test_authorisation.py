@@ -3,7 +3,7 @@ a missing record; a denied write is a FORBIDDEN (or NOT_FOUND) payload error."""
 
 import pytest
 
-from tests.e2e.conftest import EARN, ENROL, REDEEM, REVERSE, key
+from tests.support.graphql import EARN, ENROL, REDEEM, REVERSE, key
 
 CREDENTIALS = ["operator", "manager_a", "pos_a", "manager_b", "member_token_a", "member_token_b"]
 
@@ -41,91 +41,71 @@ def _outcome(payload):
     return payload["errors"][0]["code"] if payload["errors"] else "ok"
 
 
+async def _mutate(gql, scene, who, mutation: str, **variables):
+    """The outcome of one mutation whose payload has errors { code }."""
+    answer = await gql(getattr(scene, who), mutation, **variables)
+    return _outcome(next(iter(answer["data"].values())))
+
+
+def _shop(scene, whose):
+    return scene.shop_a if whose == "A" else scene.shop_b
+
+
 async def _earn(gql, scene, who, whose):
-    answer = await gql(
-        getattr(scene, who), EARN, input={"idempotencyKey": key(), "cardNumber": scene.card_a, "amount": "5"}
+    return await _mutate(
+        gql, scene, who, EARN, input={"idempotencyKey": key(), "cardNumber": scene.card_a, "amount": "5"}
     )
-    return _outcome(answer["data"]["earnPoints"])
 
 
 async def _redeem(gql, scene, who, whose):
-    answer = await gql(
-        getattr(scene, who), REDEEM, input={"idempotencyKey": key(), "cardNumber": scene.card_a, "points": 1}
+    return await _mutate(
+        gql, scene, who, REDEEM, input={"idempotencyKey": key(), "cardNumber": scene.card_a, "points": 1}
     )
-    return _outcome(answer["data"]["redeemPoints"])
 
 
 async def _reverse(gql, scene, who, whose):
     tid = scene.earn_a if whose == "A" else scene.earn_b
-    answer = await gql(getattr(scene, who), REVERSE, input={"idempotencyKey": key(), "transactionId": tid, "points": 1})
-    return _outcome(answer["data"]["reverseTransaction"])
+    return await _mutate(gql, scene, who, REVERSE, input={"idempotencyKey": key(), "transactionId": tid, "points": 1})
 
 
 async def _enrol(gql, scene, who, whose):
-    answer = await gql(getattr(scene, who), ENROL, input={"idempotencyKey": key()})
-    return _outcome(answer["data"]["enrollMember"])
+    return await _mutate(gql, scene, who, ENROL, input={"idempotencyKey": key()})
 
 
 async def _create_partner(gql, scene, who, whose):
-    answer = await gql(
-        getattr(scene, who), 'mutation { createPartner(input: {name: "X", earnRatePerUnit: "1"}) { errors { code } } }'
-    )
-    return _outcome(answer["data"]["createPartner"])
+    mutation = 'mutation { createPartner(input: {name: "X", earnRatePerUnit: "1"}) { errors { code } } }'
+    return await _mutate(gql, scene, who, mutation)
 
 
 async def _suspend(gql, scene, who, whose):
-    pid = scene.shop_a if whose == "A" else scene.shop_b
-    answer = await gql(
-        getattr(scene, who),
-        'mutation($id: ID!) { suspendPartner(id: $id, reason: "r") { errors { code } } }',
-        id=str(pid),
-    )
-    return _outcome(answer["data"]["suspendPartner"])
+    mutation = 'mutation($id: ID!) { suspendPartner(id: $id, reason: "r") { errors { code } } }'
+    return await _mutate(gql, scene, who, mutation, id=str(_shop(scene, whose)))
 
 
 async def _api_key(gql, scene, who, whose):
-    pid = scene.shop_a if whose == "A" else scene.shop_b
-    answer = await gql(
-        getattr(scene, who),
-        "mutation($p: ID) { createApiKey(role: POS, partnerId: $p) { errors { code } } }",
-        p=str(pid),
-    )
-    return _outcome(answer["data"]["createApiKey"])
+    mutation = "mutation($p: ID) { createApiKey(role: POS, partnerId: $p) { errors { code } } }"
+    return await _mutate(gql, scene, who, mutation, p=str(_shop(scene, whose)))
 
 
 async def _set_earn_rules(gql, scene, who, whose):
-    pid = scene.shop_a if whose == "A" else scene.shop_b
-    answer = await gql(
-        getattr(scene, who),
-        'mutation($p: ID) { setEarnRules(partnerId: $p, input: {baseRate: "1"}) { errors { code } } }',
-        p=str(pid),
-    )
-    return _outcome(answer["data"]["setEarnRules"])
+    mutation = 'mutation($p: ID) { setEarnRules(partnerId: $p, input: {baseRate: "1"}) { errors { code } } }'
+    return await _mutate(gql, scene, who, mutation, p=str(_shop(scene, whose)))
 
 
 async def _create_campaign(gql, scene, who, whose):
-    answer = await gql(
-        getattr(scene, who),
-        """mutation($p: ID) { createCampaign(input: {partnerId: $p, name: "x2", kind: MULTIPLIER, multiplier: "2",
-             startsAt: "2026-01-01T00:00:00Z", endsAt: "2036-01-01T00:00:00Z"}) { errors { code } } }""",
-        p=str(scene.shop_a),
-    )
-    return _outcome(answer["data"]["createCampaign"])
+    mutation = """mutation($p: ID) { createCampaign(input: {partnerId: $p, name: "x2", kind: MULTIPLIER,
+        multiplier: "2", startsAt: "2026-01-01T00:00:00Z", endsAt: "2036-01-01T00:00:00Z"}) { errors { code } } }"""
+    return await _mutate(gql, scene, who, mutation, p=str(scene.shop_a))
 
 
 async def _create_reward(gql, scene, who, whose):
-    answer = await gql(
-        getattr(scene, who),
-        """mutation($p: ID) { createReward(partnerId: $p, input: {name: "Cake", kind: FREE_PRODUCT, validDays: 9})
-             { errors { code } } }""",
-        p=str(scene.shop_a),
-    )
-    return _outcome(answer["data"]["createReward"])
+    mutation = """mutation($p: ID) { createReward(partnerId: $p, input: {name: "Cake", kind: FREE_PRODUCT,
+        validDays: 9}) { errors { code } } }"""
+    return await _mutate(gql, scene, who, mutation, p=str(scene.shop_a))
 
 
 async def _operator_only(mutation: str, gql, scene, who):
-    answer = await gql(getattr(scene, who), f"mutation {{ {mutation} {{ errors {{ code }} }} }}")
-    return _outcome(next(iter(answer["data"].values())))
+    return await _mutate(gql, scene, who, f"mutation {{ {mutation} {{ errors {{ code }} }} }}")
 
 
 async def _coalition_rules(gql, scene, who, whose):
@@ -146,13 +126,9 @@ async def _audit_log(gql, scene, who, whose):
 
 
 async def _donate(gql, scene, who, whose):
-    answer = await gql(
-        getattr(scene, who),
-        """mutation($k: String!) { donatePoints(input: {idempotencyKey: $k, points: 1,
-             charityId: "00000000-0000-0000-0000-000000000000"}) { errors { code } } }""",
-        k=key(),
-    )
-    return _outcome(answer["data"]["donatePoints"])
+    mutation = """mutation($k: String!) { donatePoints(input: {idempotencyKey: $k, points: 1,
+        charityId: "00000000-0000-0000-0000-000000000000"}) { errors { code } } }"""
+    return await _mutate(gql, scene, who, mutation, k=key())
 
 
 async def _outstanding_points(gql, scene, who, whose):
@@ -349,7 +325,7 @@ async def test_authorisation(scene, gql, operation, whose, who, expected) -> Non
 
 
 async def test_credentials_of_another_coalition_see_nothing(scene, gql, engine, ledger, till_setups) -> None:
-    from tests.conftest import Town
+    from tests.support.town import Town
 
     other = await Town(engine, ledger, till_setups).create()
     _, other_key = await other.partner("Elsewhere")

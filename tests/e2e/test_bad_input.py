@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.e2e.conftest import EARN, ENROL, REDEEM, REVERSE, WALLET, key
+from tests.support.graphql import EARN, ENROL, REDEEM, REVERSE, WALLET, key
 
 
 async def _snapshot(gql, scene):

@@ -6,7 +6,7 @@ from pathlib import Path
 from graphql import build_schema
 
 from coalition.graphql.schema import create_schema
-from tests.e2e.conftest import EARN, ENROL, REDEEM, REVERSE, WALLET, key
+from tests.support.graphql import EARN, ENROL, REDEEM, REVERSE, WALLET, key
 
 REPO = Path(__file__).resolve().parents[2]
 CONTRACT = REPO / "api" / "core.graphql"
@@ -275,7 +275,7 @@ async def test_relations_are_batched_not_queried_per_row(settings, scene, gql) -
 
 async def test_a_warm_earn_through_graphql_is_one_database_round_trip(settings, scene) -> None:
     """With the till's credential and programme remembered, an earn is the posting
-    statement and nothing else (DESIGN §7). Counted, not timed."""
+    statement and nothing else: one database round trip on the hot path. Counted, not timed."""
     from litestar.testing import AsyncTestClient
     from sqlalchemy import event
 

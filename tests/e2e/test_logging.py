@@ -14,17 +14,17 @@ from typing import Any
 
 import httpx
 import pytest
-from coalition.partners.service import TillSetups
 from sqlalchemy import text
 
+from coalition.partners.earning.till import TillSetups
 from coalition.platform.auth.service import issue
 from coalition.platform.auth.tokens import CredentialKind, PartnerRole
 from coalition.platform.ledger.repository import PostingGateway
 from coalition.platform.ledger.service import LedgerService
 from coalition.platform.runtime.database import create_engine
-from tests.conftest import Town
 from tests.support.databases import own_database
 from tests.support.processes import Lines, json_lines
+from tests.support.town import Town
 
 
 def _free_port() -> int:

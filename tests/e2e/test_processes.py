@@ -22,7 +22,8 @@ import pytest
 from sqlalchemy import text
 
 from coalition.platform.runtime.embedded import EmbeddedServers
-from tests.e2e.conftest import EARN
+from tests.support.graphql import EARN
+from tests.support.time_passing import business_date_now
 
 
 @pytest.fixture
@@ -39,6 +40,13 @@ def coalition(*args: str, env: dict[str, str], check: bool = True) -> subprocess
     )
 
 
+def _new_users_env(folder: Path) -> dict[str, str]:
+    """No COALITION_* settings but the data folder: embedded servers, as a new user gets them."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COALITION_")}
+    env["COALITION_DATA_DIR"] = str(folder)
+    return env
+
+
 @pytest.fixture
 def env(settings) -> dict[str, str]:
     return {
@@ -48,6 +56,7 @@ def env(settings) -> dict[str, str]:
     }
 
 
+@pytest.mark.slow
 async def test_admin_commands_print_json_and_the_tokens_work(env, settings) -> None:
     import asyncio
 
@@ -146,6 +155,7 @@ async def _api_status(api, token: str) -> int:
     return answer.status_code
 
 
+@pytest.mark.slow
 async def test_ledger_verify_names_each_violation(env, town) -> None:
     shop, _ = await town.partner()
     member_id, card = await town.member(shop)
@@ -193,6 +203,7 @@ def _wait_ready(url: str, process: subprocess.Popen[bytes]) -> dict:
     raise AssertionError("server never became ready")
 
 
+@pytest.mark.slow
 def test_serve_uses_the_configured_servers_and_starts_none(env, tmp_path) -> None:
     port = _free_port()
     env = {**env, "COALITION_DATA_DIR": str(tmp_path / "unused")}
@@ -232,10 +243,10 @@ def test_a_second_server_on_a_port_in_use_is_refused_before_it_listens(env, tmp_
         first.wait(timeout=30)
 
 
+@pytest.mark.slow
 def test_embedded_servers_are_shared_and_stopped_by_the_last_user(data_dir) -> None:
     folder = data_dir
-    env = {k: v for k, v in os.environ.items() if not k.startswith("COALITION_")}
-    env["COALITION_DATA_DIR"] = str(folder)
+    env = _new_users_env(folder)
     port = _free_port()
     first = subprocess.Popen([sys.executable, "-m", "coalition", "serve", "--port", str(port)], env=env)
     try:
@@ -260,6 +271,7 @@ def test_embedded_servers_are_shared_and_stopped_by_the_last_user(data_dir) -> N
     assert json.loads((folder / "servers.json").read_text())["holders"] == []
 
 
+@pytest.mark.slow
 def test_a_crashed_holder_does_not_keep_the_servers_forever(data_dir) -> None:
     folder = data_dir
     crashed = subprocess.run(
@@ -302,10 +314,10 @@ async def test_readiness_reports_a_lost_redis_and_postings_go_on(settings, scene
         assert earned.json()["data"]["earnPoints"]["transaction"]["points"] == 3
 
 
+@pytest.mark.slow
 def test_the_readme_demo_command_serves_a_seeded_town(data_dir) -> None:
     folder = data_dir
-    env = {k: v for k, v in os.environ.items() if not k.startswith("COALITION_")}
-    env["COALITION_DATA_DIR"] = str(folder)
+    env = _new_users_env(folder)
     port = _free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "coalition", "demo", "--port", str(port), "--members", "30", "--days", "3"],
@@ -389,6 +401,7 @@ async def test_a_revocation_reaches_every_api_process_at_once(settings, scene) -
             raise AssertionError("the other process still accepts the revoked key")
 
 
+@pytest.mark.slow
 async def test_member_token_opens_that_members_wallet(env, scene, gql) -> None:
     slug = await _slug(scene.town)
     token = json.loads(
@@ -398,6 +411,7 @@ async def test_member_token_opens_that_members_wallet(env, scene, gql) -> None:
     assert me["data"]["me"] == {"cardNumber": scene.card_b, "wallet": {"balance": 200}}
 
 
+@pytest.mark.slow
 def test_a_configured_database_behind_the_code_is_named_not_touched(settings, env) -> None:
     import asyncio
 
@@ -432,6 +446,7 @@ def test_a_configured_database_behind_the_code_is_named_not_touched(settings, en
         asyncio.run(sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
 
 
+@pytest.mark.slow
 async def test_the_daily_tier_review_runs_from_the_command_line(env, scene) -> None:
     from coalition.partners.programme import save_coalition_rules
     from coalition.platform.programme.rules import CoalitionRulesChanges, Tier, TierPolicy
@@ -449,13 +464,10 @@ async def test_the_daily_tier_review_runs_from_the_command_line(env, scene) -> N
     assert "Invalid value for '--date': not a date (YYYY-MM-DD): soon" in wrong.stderr
 
 
+@pytest.mark.slow
 async def test_settle_a_range_of_days_in_order_and_verify_their_nets(env, scene) -> None:
     slug = await _slug(scene.town)
-    async with scene.town.engine.connect() as c:
-        today = await c.scalar(
-            text("SELECT (now() AT TIME ZONE timezone)::date FROM coalitions WHERE id = :i"),
-            {"i": scene.town.coalition_id},
-        )
+    today = await business_date_now(scene.town)
     first = (today - timedelta(days=2)).isoformat()
     settled = coalition("settle", "--coalition", slug, "--date", first, "--through", today.isoformat(), env=env)
     assert settled.stdout.splitlines() == [
@@ -486,6 +498,7 @@ async def test_settle_a_range_of_days_in_order_and_verify_their_nets(env, scene)
     assert "settling" not in unknown.stderr  # told before any settling starts
 
 
+@pytest.mark.slow
 async def test_statement_and_payout_file_from_the_command_line(env, scene, tmp_path) -> None:
     from schwifty import IBAN
 
@@ -495,10 +508,7 @@ async def test_statement_and_payout_file_from_the_command_line(env, scene, tmp_p
     town = scene.town
     slug = await _slug(town)
     await town.redeem(scene.shop_b, scene.card_a, 40)  # A owes B 0.40
-    async with town.engine.connect() as c:
-        today = await c.scalar(
-            text("SELECT (now() AT TIME ZONE timezone)::date FROM coalitions WHERE id = :i"), {"i": town.coalition_id}
-        )
+    today = await business_date_now(town)
     async with town.sessions.begin() as session:
         await settlement.run_day(session, town.coalition_id, today, now=datetime.now(UTC) + timedelta(days=1))
         await settlement.approve(session, town.operator, today)
@@ -557,6 +567,7 @@ async def test_statement_and_payout_file_from_the_command_line(env, scene, tmp_p
     assert "--period" not in tomorrow.stderr
 
 
+@pytest.mark.slow
 def test_bad_server_settings_are_named_and_nothing_starts(env, data_dir) -> None:
     refused = coalition("serve", "--workers", "0", env=env, check=False)
     assert refused.returncode == 2

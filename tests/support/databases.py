@@ -19,9 +19,24 @@ def _plain(url: str, database: str) -> str:
     return make_url(url).set(drivername="postgresql", database=database).render_as_string(hide_password=False)
 
 
+def admin_sql(url: str, statement: str) -> None:
+    """One statement on the server of ``url`` (CREATE/DROP DATABASE), from synchronous code."""
+
+    async def run() -> None:
+        connection = await asyncpg.connect(
+            make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+        )
+        try:
+            await connection.execute(statement)
+        finally:
+            await connection.close()
+
+    asyncio.run(run())
+
+
 @asynccontextmanager
-async def own_database(session_database_url: str) -> AsyncIterator[str]:
-    """A new, migrated database next to the session's; its URL; dropped after."""
+async def own_database(session_database_url: str, *, migrated: bool = True) -> AsyncIterator[str]:
+    """A new database next to the session's (migrated, unless asked for an empty one); its URL; dropped after."""
     name = f"coalition_own_{uuid.uuid4().hex[:10]}"
     admin = _plain(session_database_url, "postgres")
     connection = await asyncpg.connect(admin)
@@ -31,7 +46,8 @@ async def own_database(session_database_url: str) -> AsyncIterator[str]:
         await connection.close()
     url = make_url(session_database_url).set(database=name).render_as_string(hide_password=False)
     try:
-        await asyncio.to_thread(migrate.upgrade, url)
+        if migrated:
+            await asyncio.to_thread(migrate.upgrade, url)
         yield url
     finally:
         connection = await asyncpg.connect(admin)
