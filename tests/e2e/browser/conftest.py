@@ -1,10 +1,8 @@
-"""Pages in a real browser: Debian's Chromium driven by Playwright, against
-the app served by a real ``coalition serve`` process; axe-core checks each page."""
+"""The browser tests' fixtures: a real ``coalition serve`` process, Chromium, a phone-sized page."""
 
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -12,7 +10,6 @@ import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,31 +17,7 @@ import pytest
 from playwright.async_api import Browser, Page, async_playwright
 
 from coalition.platform.runtime.settings import Settings
-
-CHROMIUM = Path("/usr/bin/chromium")
-AXE = Path(__file__).parents[2] / "support" / "vendor" / "axe-4.14.1.min.js"
-SCREENSHOTS = Path(__file__).parents[2] / "artifacts" / "screenshots"
-PHONE = {"width": 390, "height": 844}
-# Without the background-networking flags Chromium keeps calling Google's
-# hosts, and this machine's closed network refuses each call.
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def _chromium() -> Path:
-    """Debian's Chromium, installed with apt if it is missing and we may."""
-    if not CHROMIUM.exists() and shutil.which("apt-get") and os.geteuid() == 0:
-        subprocess.run(["apt-get", "install", "-y", "chromium"], capture_output=True, check=False, timeout=600)
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed and could not be installed (apt-get install -y chromium)")
-    return CHROMIUM
+from tests.support.browser import CHROMIUM_FLAGS, PHONE, chromium
 
 
 def _free_port() -> int:
@@ -90,7 +63,7 @@ def _wait_ready(url: str, process: subprocess.Popen[bytes], log: Any) -> None:
 
 @pytest.fixture(scope="session")
 async def browser() -> AsyncIterator[Browser]:
-    executable = _chromium()
+    executable = chromium()
     async with async_playwright() as playwright:
         launched = await playwright.chromium.launch(executable_path=str(executable), args=CHROMIUM_FLAGS)
         yield launched
@@ -104,21 +77,3 @@ async def phone(browser: Browser) -> AsyncIterator[Page]:
     page = await context.new_page()
     yield page
     await context.close()
-
-
-async def assert_accessible(page: Page) -> None:
-    """axe-core finds no serious or critical violation on the page as it is now."""
-    await page.add_script_tag(path=str(AXE))
-    results = await page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    serious = [v for v in results["violations"] if v["impact"] in ("serious", "critical")]
-    assert not serious, "\n".join(
-        f"{v['impact']}: {v['id']}: {v['help']} at {[n['target'] for n in v['nodes']]}" for v in serious
-    )
-
-
-async def screenshot(page: Page, name: str) -> Path:
-    """A full-page screenshot kept for people to look at (CI keeps the folder)."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
-    await page.screenshot(path=str(path), full_page=True)
-    return path

@@ -9,8 +9,8 @@ from playwright.async_api import Page
 from sqlalchemy import text
 
 from coalition.platform.programme.rules import LANGUAGES
-from tests.conftest import Town
-from tests.e2e.browser.conftest import assert_accessible, screenshot
+from tests.support.browser import assert_accessible, screenshot
+from tests.support.town import Town
 
 pytestmark = pytest.mark.slow
 

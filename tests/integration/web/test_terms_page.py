@@ -12,7 +12,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from tests.conftest import Town
+from tests.support.town import Town
 
 LANGUAGE_NAMES = {"en": "English", "nl": "Nederlands", "fr": "français", "pl": "polski", "nb": "norsk bokmål"}
 TITLES = {

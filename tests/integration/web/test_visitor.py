@@ -8,7 +8,7 @@ import pytest
 
 from coalition.graphql.schema import create_schema
 from coalition.web.documents import Document, PageData, visitor
-from tests.conftest import Town
+from tests.support.town import Town
 
 ANYONE = """query Anyone($card: String!, $transaction: ID!, $member: ID!) {
   me { id }
