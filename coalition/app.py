@@ -24,9 +24,9 @@ from redis.asyncio import Redis
 from sqlalchemy import text
 
 from coalition.graphql.context import Context, Services
+from coalition.graphql.endpoint import PATH as GRAPHQL_PATH
 from coalition.graphql.endpoint import graphql_controller
 from coalition.graphql.schema import create_schema
-from coalition.partners import terms
 from coalition.partners.earning.till import TillSetups
 from coalition.platform.auth.service import Authenticator
 from coalition.platform.coalitions.service import CoalitionDirectory
@@ -42,6 +42,7 @@ from coalition.platform.runtime.metrics import process_exited
 from coalition.platform.runtime.rate_limits import Limits, RateLimiter, rate_limited
 from coalition.platform.runtime.settings import Settings
 from coalition.settlement import documents, downloads
+from coalition.web.router import csrf_config, share_signing_key, web_router
 
 _REQUEST_LOG_FIELDS: tuple[Literal["path", "method"], ...] = ("path", "method")
 _RESPONSE_LOG_FIELDS: tuple[Literal["status_code"], ...] = ("status_code",)
@@ -118,16 +119,6 @@ class RulesCaches:
         self._services.coalition_rules.forget_all()
 
 
-@get("/terms/{slug:str}", include_in_schema=False)
-async def terms_page(state: State, slug: str, lang: str | None = None) -> Response[str]:
-    """The programme terms, public, written from the live rules."""
-    async with state.services.engine.connect() as connection:
-        found = await terms.page(connection, slug, lang)
-    if found is None:
-        return Response("No such coalition.", status_code=404, media_type=MediaType.TEXT)
-    return Response(found.html, media_type=MediaType.HTML, headers={"Content-Language": found.language})
-
-
 @get("/downloads/{token:str}", include_in_schema=False)
 async def download(state: State, token: str) -> Response[bytes]:
     """A file behind an authorised, expiring link handed out by the API."""
@@ -171,11 +162,13 @@ def create_app(settings: Settings) -> Litestar:
     if settings.database_url is None or settings.redis_url is None:
         raise ValueError("create_app needs database_url and redis_url; the CLI starts embedded servers")
     database_url, redis_url = settings.database_url, settings.redis_url
+    csrf = csrf_config(GRAPHQL_PATH)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         engine = create_engine(database_url, pool_size=settings.database_pool_size)
         redis = Redis.from_url(redis_url)
+        await share_signing_key(csrf, redis)
         gateway = PostingGateway(
             engine, max_batch=settings.group_commit_max_batch, in_flight=settings.group_commit_in_flight
         )
@@ -230,11 +223,12 @@ def create_app(settings: Settings) -> Litestar:
         request_log_fields=_REQUEST_LOG_FIELDS,
         response_log_fields=_RESPONSE_LOG_FIELDS,
     )
-    handlers: list[Any] = [controller, live, ready, terms_page, download]
+    handlers: list[Any] = [controller, live, ready, download, web_router(schema)]
     if settings.metrics_token:
         handlers.append(metrics_controller(settings.metrics_token))
     return Litestar(
         route_handlers=handlers,
+        csrf_config=csrf,
         lifespan=[lifespan],
         middleware=[rate_limited(limiter, _redis_of), metrics.middleware, request_logs.middleware],
         before_send=[security_headers],

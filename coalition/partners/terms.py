@@ -2,31 +2,25 @@
 member reads are always the rules the tills apply. English is the source
 language; other languages come from Babel catalogues (locales/<lang>), plural
 forms included. A language the terms are not written in is answered with the
-coalition's own language, and the page says so."""
+coalition's own language. The web page that shows them is in coalition/web."""
 
 from __future__ import annotations
 
 import functools
 import gettext
-import io
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal
-from babel.support import Translations
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from coalition.partners.repositories import programme as repository
 from coalition.platform.coalitions import repository as coalitions
 from coalition.platform.coalitions.repository import CoalitionRecord
-from coalition.platform.programme.repository import load_rules
 from coalition.platform.programme.rules import LANGUAGES, CoalitionRules
+from coalition.platform.runtime.catalogues import compiled
 from coalition.platform.runtime.database import Executor
 
 _HERE = Path(__file__).parent
@@ -37,15 +31,7 @@ _CATEGORY = "category"
 
 @functools.cache
 def _translations(language: str) -> gettext.NullTranslations:
-    path = _HERE / "locales" / language / "LC_MESSAGES" / "terms.po"
-    if not path.exists():
-        return gettext.NullTranslations()
-    with path.open("rb") as source:
-        catalogue = read_po(source, locale=language)
-    compiled = io.BytesIO()
-    write_mo(compiled, catalogue)
-    compiled.seek(0)
-    return Translations(compiled, domain="terms")
+    return compiled(_HERE / "locales" / language / "LC_MESSAGES" / "terms.po", language, "terms")
 
 
 def _whole(number: Decimal | int) -> int:
@@ -295,68 +281,3 @@ async def write(connection: Executor, coalition: CoalitionRecord, rules: Coaliti
         )  # fmt: skip
     sections.append(Section(t("Membership"), tuple(membership)))
     return Terms(language, t("{name}: programme terms", name=coalition.name), tuple(sections))
-
-
-_templates = Environment(
-    loader=FileSystemLoader(_HERE / "templates"),
-    autoescape=select_autoescape(["html"]),
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
-
-
-def offered(requested: str | None) -> str | None:
-    """The language of ours a request names ("nl", "NL", "nl-BE"), if any."""
-    if not requested:
-        return None
-    primary = requested.strip().replace("_", "-").split("-")[0].lower()
-    return primary if primary in LANGUAGES else None
-
-
-def _language_name(code: str, in_language: str) -> str:
-    try:
-        return Locale.parse(code.replace("-", "_")).get_display_name(in_language) or code
-    except (ValueError, UnknownLocaleError):
-        return code[:35]  # not a language at all: shown as asked (the template escapes it)
-
-
-@dataclass(frozen=True)
-class LanguageLink:
-    code: str
-    name: str  # in its own language: a reader finds their language by its own name
-
-
-def render_html(terms: Terms, updated: datetime, requested: str | None = None) -> str:
-    """The page; when ``requested`` names a language the terms are not
-    written in, a note says which language is shown instead."""
-    t = _Writer(terms.language, currency="XXX")  # no money on this page's own lines
-    note = None
-    if requested and offered(requested) != terms.language:
-        note = t("These terms are not available in {requested}; they are shown in {shown}.",
-                 requested=_language_name(requested, terms.language),
-                 shown=_language_name(terms.language, terms.language))  # fmt: skip
-    return _templates.get_template("terms.html").render(
-        terms=terms,
-        updated=t("Written from the programme's live rules on {date}.", date=t.date(updated)),
-        note=note,
-        languages_label=t("Languages"),
-        languages=[LanguageLink(code, _language_name(code, code)) for code in LANGUAGES],
-    )
-
-
-@dataclass(frozen=True)
-class TermsPage:
-    html: str
-    language: str  # the language shown, for the Content-Language header
-
-
-async def page(connection: Executor, slug: str, requested: str | None) -> TermsPage | None:
-    """The terms of the coalition ``slug`` as a web page, in the requested
-    language if they are written in it, else in the coalition's; None if
-    there is no such coalition."""
-    coalition = await coalitions.coalition_by_slug(connection, slug)
-    if coalition is None:
-        return None
-    rules = await load_rules(connection, coalition.id)
-    written = await write(connection, coalition, rules, offered(requested) or rules.language)
-    return TermsPage(render_html(written, datetime.now(UTC), requested), written.language)

@@ -130,7 +130,8 @@ def merge(current: CoalitionRules, changes: CoalitionRulesChanges) -> CoalitionR
     return replace(current, **kept)
 
 
-LANGUAGES = ("en", "nl")
+# The languages of the coalition's shops: the terms and the pages are written in each.
+LANGUAGES = ("en", "nl", "fr", "pl", "nb")
 MAX_BONUS = 1_000_000
 _MAX_RATE = Decimal(1000)
 

@@ -81,7 +81,7 @@ def test_donation_matching_respects_its_cap() -> None:
             ("tiers", "tiers", "0", "multiplier"),
         ),
         (CoalitionRules(donation_matching=DonationMatching(percent=101)), ("donationMatching", "percent")),
-        (CoalitionRules(language="fr"), ("language",)),
+        (CoalitionRules(language="de"), ("language",)),
     ],
 )
 def test_rules_that_cannot_be_applied_are_refused_with_their_field(
