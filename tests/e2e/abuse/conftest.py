@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
@@ -13,8 +13,7 @@ import pytest
 
 from coalition.app import create_app
 from coalition.platform.runtime.settings import Settings
-
-AppClient = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
+from tests.support.app_client import AppClient
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from coalition.platform.runtime.http import CONTENT_SECURITY_POLICY
-from tests.e2e.abuse.conftest import AppClient
+from tests.support.app_client import AppClient
 
 
 @pytest.mark.parametrize("url", ["/graphql", "/graphql?query=%7Bcoalition%7Bname%7D%7D"])

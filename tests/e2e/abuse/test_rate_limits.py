@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 import socket
 
-from tests.e2e.abuse.conftest import AppClient
+from tests.support.app_client import AppClient
 from tests.support.graphql import EARN, WALLET, key
 
 NAME = {"query": "{ coalition { name } }"}
