@@ -15,6 +15,7 @@ back, and the next run does that step again.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -24,6 +25,7 @@ from typing import Any
 from arq import cron
 from arq.connections import RedisSettings
 from arq.worker import Worker
+from sqlalchemy.engine import make_url
 
 from coalition.platform.notices import service as notices
 from coalition.platform.runtime.database import create_engine
@@ -83,6 +85,16 @@ class _StoppableWorker(Worker):
         await super().close()
 
 
+def database_tag(settings: Settings) -> str:
+    """Names the database the worker serves in its queue and its cron ticks: the
+    workers of one database share them (each tick runs once), while the workers
+    of another database on the same Redis never take them."""
+    assert settings.database_url is not None
+    url = make_url(settings.database_url)
+    where = f"{url.username}@{url.host}:{url.port}/{url.database}?{sorted(url.query.items())}"
+    return hashlib.sha256(where.encode()).hexdigest()[:12]
+
+
 def create_worker(settings: Settings, *, clock: Clock = _utc_now, **overrides: Any) -> Worker:
     """An arq worker for ``settings`` (its URLs must be set by now); ``clock``
     is the jobs' "now" (the real time unless a test or rehearsal sets it).
@@ -91,12 +103,21 @@ def create_worker(settings: Settings, *, clock: Clock = _utc_now, **overrides: A
     assert settings.redis_url is not None
     configure_logging()
     every = settings.worker_interval_minutes
+    database = database_tag(settings)
     options: dict[str, Any] = {
         "functions": [nightly, deliver_notices],
         "cron_jobs": [
-            cron(nightly, minute=set(range(0, 60, every)), run_at_startup=True, unique=True, timeout=3600),
-            cron(deliver_notices, second=30, unique=True, timeout=300),
+            cron(
+                nightly,
+                name=f"cron:nightly:{database}",
+                minute=set(range(0, 60, every)),
+                run_at_startup=True,
+                unique=True,
+                timeout=3600,
+            ),
+            cron(deliver_notices, name=f"cron:deliver_notices:{database}", second=30, unique=True, timeout=300),
         ],
+        "queue_name": f"arq:queue:coalition:{database}",
         "on_startup": startup,
         "on_shutdown": shutdown,
         # Without Redis the worker waits for it (logging each attempt) rather

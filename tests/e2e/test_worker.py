@@ -17,7 +17,7 @@ from datetime import time as clock_time
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from coalition.partners.earning.till import TillSetups
 from coalition.platform.ledger.repository import PostingGateway
@@ -95,6 +95,11 @@ WORKER_AT = textwrap.dedent(
 )
 
 
+WAITING_ON_A_LOCK = (
+    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+)
+
+
 @pytest.mark.slow
 async def test_a_quarter_past_midnight_a_lot_to_expire_waits_for_no_other_coalition(settings) -> None:
     """At 00:14 every coalition that took purchases the day before has a
@@ -141,9 +146,17 @@ async def test_a_quarter_past_midnight_a_lot_to_expire_waits_for_no_other_coalit
                     await asyncio.sleep(0.25)
                 else:
                     raise AssertionError("the worker did not expire the lot")
+                for _ in range(120):  # until the job waits on the day being settled by hand
+                    async with engine.connect() as connection:
+                        waiting = await connection.scalar(text(WAITING_ON_A_LOCK))
+                    if waiting:
+                        break
+                    await asyncio.sleep(0.25)
+                else:
+                    raise AssertionError("the job never came to the day being settled by hand")
                 async with engine.connect() as connection:
                     settled = set(await connection.scalars(select(settlement_runs.c.coalition_id)))
-                assert shopping[1].coalition_id not in settled  # the job waits on the day being settled by hand
+                assert shopping[1].coalition_id not in settled
                 worker.send_signal(signal.SIGTERM)
                 await output.wait_for(lambda line: "allow_pick_jobs" in line, worker, "the stop")
             finally:
