@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 
 from coalition.platform.runtime.http import CONTENT_SECURITY_POLICY
-from tests.support.app_client import AppClient
 
 
 @pytest.mark.parametrize("url", ["/graphql", "/graphql?query=%7Bcoalition%7Bname%7D%7D"])
@@ -39,7 +38,7 @@ async def test_a_5_mb_body_is_refused_with_413_and_a_body_under_the_limit_is_ser
     assert served.json()["data"]["coalition"]["name"] == "Test Town"
 
 
-async def test_the_body_limit_is_a_setting(scene, app_client: AppClient) -> None:
+async def test_the_body_limit_is_a_setting(scene, app_client) -> None:
     headers = {"Authorization": f"Bearer {scene.operator}", "Content-Type": "application/json"}
     body = '{"query": "{ coalition { name } }"}' + " " * 4096
     async with app_client(request_max_body_bytes=2048) as http:
@@ -50,7 +49,7 @@ async def test_metrics_are_not_served_without_a_configured_token(client) -> None
     assert (await client.get("/metrics")).status_code == 404
 
 
-async def test_metrics_need_their_bearer_token(scene, app_client: AppClient) -> None:
+async def test_metrics_need_their_bearer_token(scene, app_client) -> None:
     async with app_client(metrics_token="scrape-me") as http:
         await http.post(
             "/graphql", json={"query": "{ coalition { name } }"}, headers={"Authorization": f"Bearer {scene.operator}"}

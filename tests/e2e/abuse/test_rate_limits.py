@@ -5,7 +5,6 @@ from __future__ import annotations
 import secrets
 import socket
 
-from tests.support.app_client import AppClient
 from tests.support.graphql import EARN, WALLET, key
 
 NAME = {"query": "{ coalition { name } }"}
@@ -20,9 +19,7 @@ def _bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-async def test_a_credential_over_its_limit_gets_429_with_retry_after_and_nothing_runs(
-    scene, app_client: AppClient
-) -> None:
+async def test_a_credential_over_its_limit_gets_429_with_retry_after_and_nothing_runs(scene, app_client) -> None:
     # The scene has not used manager A's credential yet: its count starts here.
     async with app_client(rate_limit_per_credential=3, rate_limit_window_seconds=60) as http:
         for _ in range(3):
@@ -48,7 +45,7 @@ async def test_a_credential_over_its_limit_gets_429_with_retry_after_and_nothing
     assert len(wallet.json()["data"]["member"]["wallet"]["transactions"]["edges"]) == 1
 
 
-async def test_an_address_over_its_limit_gets_429_whatever_it_sends(scene, app_client: AppClient) -> None:
+async def test_an_address_over_its_limit_gets_429_whatever_it_sends(scene, app_client) -> None:
     address = _address()
     async with app_client(address, rate_limit_per_address=2, rate_limit_exempt_addresses="") as http:
         assert (await http.post("/graphql", json=NAME)).status_code == 401
@@ -62,7 +59,7 @@ async def test_an_address_over_its_limit_gets_429_whatever_it_sends(scene, app_c
         assert (await other.post("/graphql", json=NAME, headers=_bearer(scene.operator))).status_code == 200
 
 
-async def test_exempt_addresses_have_no_address_limit(scene, app_client: AppClient) -> None:
+async def test_exempt_addresses_have_no_address_limit(scene, app_client) -> None:
     address = _address()
     async with app_client(address, rate_limit_per_address=1, rate_limit_exempt_addresses=address) as http:
         for _ in range(3):
@@ -75,7 +72,7 @@ def _closed_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def test_without_redis_the_limits_fail_open_and_tills_keep_posting(scene, app_client: AppClient) -> None:
+async def test_without_redis_the_limits_fail_open_and_tills_keep_posting(scene, app_client) -> None:
     dead_redis = f"redis://127.0.0.1:{_closed_port()}/0"
     async with app_client(_address(), redis_url=dead_redis, rate_limit_per_credential=1, rate_limit_per_address=1,
                           rate_limit_exempt_addresses="") as http:  # fmt: skip
