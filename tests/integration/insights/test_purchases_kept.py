@@ -133,6 +133,7 @@ async def test_earns_posted_together_under_group_commit_each_keep_their_own_bask
                 card,
                 f"burst-{n}",
                 receipt_ref=f"R-{n}",
+                amount=Decimal("10.00"),  # the lines may not add up to more than the amount
                 lines=[BasketLine(f"SKU-{n}", "x", n + 1, Decimal("1"))],
             )
             for n, (_, card) in enumerate(members)
