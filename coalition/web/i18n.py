@@ -1,7 +1,11 @@
 """The pages' languages: which one a request gets, and its catalogue.
 
-The catalogues are ``locales/<language>/LC_MESSAGES/web.po`` (English is the
-source language and needs none), compiled in memory on first use."""
+Each area of the pages keeps its own catalogue (``DOMAINS``): the texts of
+``web/<area>/**.py`` and ``templates/<area>/**.html`` are in
+``locales/<language>/LC_MESSAGES/<area with - for />.po``; the ``web`` domain
+holds the rest (the shared templates, the public pages). English is the
+source language and needs none. A language's catalogues are compiled in memory
+on first use and read as one."""
 
 from __future__ import annotations
 
@@ -12,20 +16,44 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
+from babel.support import Translations
 
 from coalition.platform.programme.rules import LANGUAGES
 from coalition.platform.runtime.catalogues import compiled
 
 LOCALES = Path(__file__).parent / "locales"
-DOMAIN = "web"
+# One catalogue per area, so each area's texts change without touching the others'.
+DOMAINS = (
+    "web",
+    "portal",
+    "shop",
+    "operator",
+    "wallet/account",
+    "wallet/programme",
+    "wallet/me",
+)
 # The cookie the language chooser sets: a visitor's choice outlives the visit.
 LANGUAGE_COOKIE = "coalition_language"
 
 
 @functools.cache
 def translations(language: str) -> gettext.NullTranslations:
-    """The compiled catalogue of ``language``; English answers with the source text."""
-    return compiled(LOCALES / language / "LC_MESSAGES" / f"{DOMAIN}.po", language, DOMAIN)
+    """Every catalogue of ``language`` as one; English answers with the source text."""
+    merged = Translations()
+    for domain in DOMAINS:
+        found = compiled(catalogue_path(language, domain), language, "web")
+        if isinstance(found, Translations):
+            merged.merge(found)
+    return merged
+
+
+def catalogue_file(domain: str) -> str:
+    """``wallet/me`` -> ``wallet-me``: the name of a domain's .po and .pot files."""
+    return domain.replace("/", "-")
+
+
+def catalogue_path(language: str, domain: str) -> Path:
+    return LOCALES / language / "LC_MESSAGES" / f"{catalogue_file(domain)}.po"
 
 
 def offered(requested: str | None) -> str | None:

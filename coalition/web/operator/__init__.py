@@ -1,0 +1,1 @@
+"""The portal's pages for the coalition's operator: partners, rules, settlement, members, audit, insights."""

@@ -1,0 +1,1 @@
+"""The portal's pages for a shop's staff: dashboard, till, members, programme, statements."""

@@ -1,0 +1,1 @@
+"""The members' wallet app under /wallet: mobile first, installable, the card usable offline."""

@@ -1,0 +1,1 @@
+"""Joining, claiming a card, signing in (codes, links, passkeys), the layout, the card page."""

@@ -1,0 +1,1 @@
+"""A member's own data: profile, consent, download of everything held, erasure."""

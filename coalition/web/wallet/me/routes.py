@@ -1,0 +1,7 @@
+"""Every page handler of this area, for ``coalition.web.router``."""
+
+from __future__ import annotations
+
+from litestar.types import ControllerRouterHandler
+
+ROUTES: list[ControllerRouterHandler] = []

@@ -1,0 +1,1 @@
+"""What a member has and can get: points, tier, stamps, challenges, rewards and coupons, shops, giving, notices."""
