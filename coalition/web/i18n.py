@@ -1,9 +1,10 @@
 """The pages' languages: which one a request gets, and its catalogue.
 
 Each area of the pages keeps its own catalogue (``DOMAINS``): the texts of
-``web/<area>/**.py`` and ``templates/<area>/**.html`` are in
-``locales/<language>/LC_MESSAGES/<area with - for />.po``; the ``web`` domain
-holds the rest (the shared templates, the public pages). English is the
+``web/<area>/**.py`` and ``templates/<area>/**.html`` (less those of a
+narrower area inside it) are in ``locales/<language>/LC_MESSAGES/<area with -
+for />.po``; the ``web`` domain holds the rest (the shared templates, the
+public pages). English is the
 source language and needs none. A language's catalogues are compiled in memory
 on first use and read as one."""
 
@@ -28,6 +29,7 @@ DOMAINS = (
     "portal",
     "shop",
     "operator",
+    "wallet",
     "wallet/account",
     "wallet/programme",
     "wallet/me",

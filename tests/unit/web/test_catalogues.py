@@ -23,22 +23,22 @@ TEMPLATES = WEB / "templates"
 SAME_AS_ENGLISH: dict[str, set[str]] = {
     "nl": {"OK", "IBAN", "E-mail", "Status", "Cashier", "Manager", "Partners", "Audit log", "Dashboard"},
     "fr": {"OK", "IBAN", "Code", "Points", "Total", "Date", "Description", "Message", "Statut", "Actions"},
-    "pl": {"OK", "IBAN", "E-mail"},
-    "nb": {"OK", "IBAN", "E-mail", "Status", "Partnere"},
+    "pl": {"OK", "IBAN", "E-mail", "Portal"},
+    "nb": {"OK", "IBAN", "E-mail", "Status", "Portal"},
 }
 PLACEHOLDER = re.compile(r"%\(\w+\)s")
 
 
+def _domain_of(path: Path) -> str:
+    """The narrowest area whose folder holds ``path``; "web" when none does."""
+    relative = path.relative_to(TEMPLATES if TEMPLATES in path.parents else WEB).parent.as_posix()
+    holding = [d for d in DOMAINS if d != "web" and (relative == d or relative.startswith(d + "/"))]
+    return max(holding, key=len, default="web")
+
+
 def _files(domain: str) -> list[Path]:
     """The files whose texts belong to ``domain`` (see ``coalition.web.i18n``)."""
-    if domain != "web":
-        return sorted([*(WEB / domain).rglob("*.py"), *(TEMPLATES / domain).rglob("*.html")])
-    others = [WEB / d for d in DOMAINS if d != "web"] + [TEMPLATES / d for d in DOMAINS if d != "web"]
-    return sorted(
-        path
-        for path in [*WEB.rglob("*.py"), *TEMPLATES.rglob("*.html")]
-        if not any(folder == path or folder in path.parents for folder in others)
-    )
+    return sorted(p for p in [*WEB.rglob("*.py"), *TEMPLATES.rglob("*.html")] if _domain_of(p) == domain)
 
 
 def _extracted(domain: str) -> set[str]:
