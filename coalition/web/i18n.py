@@ -28,6 +28,8 @@ DOMAINS = (
     "web",
     "portal",
     "shop",
+    "shop/programme",
+    "shop/dashboard",
     "operator",
     "wallet",
     "wallet/account",
