@@ -30,6 +30,7 @@ DOMAINS = (
     "shop",
     "shop/programme",
     "shop/dashboard",
+    "shop/settings",
     "operator",
     "wallet",
     "wallet/account",
