@@ -32,7 +32,9 @@ def upgrade() -> None:
         sa.Column("coalition_id", UUID(as_uuid=True), sa.ForeignKey("coalitions.id"), primary_key=True),
         sa.Column("months", sa.Integer, nullable=True),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
-        sa.CheckConstraint("months IS NULL OR months BETWEEN 1 AND 240", name=op.f("ck_personal_data_retention_months_plausible")),
+        sa.CheckConstraint(
+            "months IS NULL OR months BETWEEN 1 AND 240", name=op.f("ck_personal_data_retention_months_plausible")
+        ),
     )
 
 

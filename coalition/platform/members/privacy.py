@@ -27,7 +27,8 @@ from coalition.platform.members import privacy_repository as repository
 from coalition.platform.members import repository as members
 from coalition.platform.members import rules, sessions
 from coalition.platform.members.personal_data import CLASSIFICATION
-from coalition.platform.members.privacy_repository import NO_PREFERENCES, Preferences
+from coalition.platform.members.privacy_repository import NO_PREFERENCES as NO_PREFERENCES
+from coalition.platform.members.privacy_repository import Preferences
 from coalition.platform.members.repository import MemberRecord
 from coalition.platform.programme.rules import LANGUAGES
 from coalition.platform.runtime.broadcasts import CREDENTIALS_REVOKED
