@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import pytest
 
-import coalition.migrations.models  # noqa: F401: every table registered on the metadata
+from coalition.migrations.models import metadata  # every table registered on it
 from coalition.platform.errors import DomainError
 from coalition.platform.members import privacy
 from coalition.platform.members.personal_data import CLASSIFICATION, unclassified
-from coalition.platform.runtime.database import metadata
 
 
 def test_every_column_of_every_table_is_classified() -> None:
