@@ -241,6 +241,11 @@ def personal_data_subject(context: Context, what: str, member_id: str | None) ->
     return parse_id(member_id, "memberId")
 
 
+def is_staff_read(principal: Principal, record: MemberRecord) -> bool:
+    """A read of a member's personal data by somebody other than the member: audited."""
+    return principal.member_id != record.id
+
+
 def may_see_profile(principal: Principal, record: MemberRecord) -> bool:
     """E-mail, phone, birth date and choices: the member and the operator's
     support (whose reads are audited), never a shop."""

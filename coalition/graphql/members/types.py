@@ -90,8 +90,9 @@ class Member(Node):
         if not permissions.may_see_profile(principal, self.record):
             return None
         preferences = await info.context.loader("member_preferences", privacy.profiles).load(self.record.id)
-        async with info.context.unit_of_work() as session:
-            await privacy.record_personal_read(session, principal, self.record.id, "profile")
+        if permissions.is_staff_read(principal, self.record):
+            async with info.context.unit_of_work() as session:
+                await privacy.record_personal_read(session, principal, self.record.id, "profile")
         return MemberProfile.of(privacy.Profile(self.record, preferences or privacy.NO_PREFERENCES))
 
     @strawberry.field
