@@ -86,7 +86,7 @@ async def test_the_member_sees_their_details_in_their_own_language(
         ({"phone": "0612"}, "phone", "Vul het telefoonnummer internationaal in, zoals +31612345678."),
         ({"birth_date": "31-02-1990"}, "birth_date", "Vul je geboortedatum in, zoals 1990-05-17."),
         ({"birth_date": "2999-01-01"}, "birth_date", "Vul je geboortedatum in, zoals 1990-05-17."),
-        ({"preferred_language": "de"}, "preferred_language", "Kies een van de talen in de lijst."),
+        ({"preferred_language": "de"}, "preferred_language", "Kies een van de talen uit de lijst."),
     ],
 )
 async def test_bad_input_is_refused_next_to_its_field_and_nothing_changes(
