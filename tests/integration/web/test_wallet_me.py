@@ -145,6 +145,7 @@ async def test_saved_details_and_choices_show_and_the_page_follows_the_language(
         )
         assert saved.status_code == 303
         assert saved.headers["location"] == "/wallet/me?saved=true"
+        assert saved.cookies["coalition_language"] == "fr"
         shown = await browser.get(saved.headers["location"])
     assert shown.headers["content-language"] == "fr"
     assert "Vos coordonnées sont enregistrées." in shown.text

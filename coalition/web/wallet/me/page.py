@@ -18,7 +18,9 @@ from litestar.response import Redirect
 from coalition.graphql.context import Services
 from coalition.platform.members import sessions
 from coalition.web.documents import PageData
+from coalition.web.i18n import LANGUAGE_COOKIE
 from coalition.web.pages import AnyRequest, html_page, page_language
+from coalition.web.public.language import YEAR
 from coalition.web.viewers import MemberViewer, member_viewer
 from coalition.web.wallet.layout import N_, wallet_page
 
@@ -112,7 +114,11 @@ async def save_profile(request: AnyRequest, state: State, pages: PageData) -> Re
             name = FORM_FIELDS.get((error["field"] or [""])[0], "email")
             errors[name] = MESSAGES.get((name, error["code"]), MESSAGES[("email", "VALIDATION")])
         if not errors:
-            return Redirect("/wallet/me?saved=true", status_code=303)
+            saved = Redirect("/wallet/me?saved=true", status_code=303)
+            if variables["language"]:
+                # Every page follows the choice, those that do not read the member's setting too.
+                saved.set_cookie(LANGUAGE_COOKIE, variables["language"], max_age=YEAR, httponly=True, samesite="lax")
+            return saved
     data = await _page_data(request, state, pages, viewer)
     language = await _language(request, state, viewer, data)
     return wallet_page(request, viewer, "wallet/me/me.html", language=language, status_code=400, data=data,
