@@ -38,7 +38,7 @@ class MemberTable:
     reason: str = ""
     # Erasure deletes the member's rows rather than updating them.
     erase_rows: bool = False
-    # Never exported: a credential's hash is nobody's business, the member's included.
+    # Never exported: secrets (a credential's hash, a sign-in code) are nobody's business.
     never_exported: frozenset[str] = frozenset()
 
     @property
@@ -111,6 +111,9 @@ CLASSIFICATION: tuple[MemberTable, ...] = (
         },
         not_personal=_columns("id coalition_id message_id created_at next_attempt_at attempts sent_at"),
         erase_rows=True,
+        # A mail's text may hold a live sign-in code or link: whoever downloads
+        # the data (the operator's support too) must not be able to sign in with it.
+        never_exported=_columns("body"),
     ),
     MemberTable(
         "notices",
