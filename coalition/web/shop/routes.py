@@ -4,4 +4,6 @@ from __future__ import annotations
 
 from litestar.types import ControllerRouterHandler
 
-ROUTES: list[ControllerRouterHandler] = []
+from coalition.web.shop.till import ROUTES as TILL
+
+ROUTES: list[ControllerRouterHandler] = [*TILL]
