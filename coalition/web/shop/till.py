@@ -15,15 +15,16 @@ from typing import Any
 
 from litestar import Response, get, post
 
-from coalition.graphql.context import Services
 from coalition.platform.staff.rules import StaffRole
 from coalition.web.documents import PageData
 from coalition.web.pages import AnyRequest
 from coalition.web.portal.layout import portal_page
 from coalition.web.shop import forms
+from coalition.web.shop.context import services
 from coalition.web.shop.forms import Refusal
 from coalition.web.viewers import StaffViewer, staff_viewer
 
+TILL = "/portal/shop/till"
 TILL_ROLES = (StaffRole.OWNER, StaffRole.MANAGER, StaffRole.CASHIER)
 LINES = 3  # category lines a purchase may be split into on the page
 POSTING_FORMS = ("earn", "redeem", "enrol")
@@ -33,11 +34,6 @@ _FIELDS = {
     "coupon": frozenset({"code"}),
     "enrol": frozenset({"cardNumber", "email", "phone"}),
 }
-
-
-def _services(request: AnyRequest) -> Services:
-    services: Services = request.app.state.services
-    return services
 
 
 async def _viewer(request: AnyRequest) -> StaffViewer:
@@ -56,7 +52,7 @@ async def _draw(
     looked_up = forms.card_number(card, lookup, "card") if card else None
     checked = forms.text_of({"c": coupon}, "c", 64).upper() if coupon else ""
     data = await pages.fetch(
-        _services(request), viewer.principal, "shop/till",
+        services(request), viewer.principal, "shop/till",
         {"partnerId": str(viewer.partner_id), "card": looked_up, "withCard": looked_up is not None,
          "coupon": checked, "withCoupon": bool(checked)},
     )  # fmt: skip
@@ -73,7 +69,7 @@ async def _draw(
     for name in ("earn", "redeem"):
         filled.setdefault(name, {}).setdefault("cardNumber", prefill)
     return portal_page(
-        request, viewer, "shop/till.html", status_code=status_code if not lookup else 404,
+        request, viewer, "shop/till.html", status_code=status_code if not lookup else 404, back=TILL,
         data=data, card=card, coupon=checked, values=filled, refusals=refusals, result=result,
         keys={name: (keys or {}).get(name) or forms.new_key() for name in POSTING_FORMS},
         categories=sorted({c["category"] for c in (data.get("earnRules") or {}).get("categoryRates", [])}),
@@ -112,7 +108,7 @@ async def _posted(
 ) -> tuple[dict[str, Any] | None, Response[str] | None]:  # fmt: skip
     """Runs a posting form's document; a refusal is the page again with the
     form's values, its messages and the same key."""
-    data = await pages.fetch(_services(request), viewer.principal, document, variables)
+    data = await pages.fetch(services(request), viewer.principal, document, variables)
     payload = next(iter(data.values()))
     if payload["errors"]:
         refusal = forms.refused(payload["errors"], _FIELDS[name])
@@ -176,7 +172,7 @@ async def till_use_coupon(request: AnyRequest, pages: PageData) -> Response[str]
     if not code:
         refusal = Refusal().on("code", forms.N_("Type the coupon's code."))
         return await _draw(request, pages, viewer, refusals={"coupon": refusal}, status_code=400)
-    data = await pages.fetch(_services(request), viewer.principal, "shop/till_use_coupon", {"code": code})
+    data = await pages.fetch(services(request), viewer.principal, "shop/till_use_coupon", {"code": code})
     payload = data["useCoupon"]
     if payload["errors"]:
         refusal = forms.refused(payload["errors"], _FIELDS["coupon"])
