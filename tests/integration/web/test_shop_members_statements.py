@@ -65,10 +65,10 @@ async def shops(engine: AsyncEngine, ledger: LedgerService, till_setups: TillSet
     earned = await town.earn(bakery, member["cardNumber"], "100")
     await town.redeem(books, member["cardNumber"], 40)
     async with town.engine.connect() as c:
-        day = (
-            await c.execute(text("SELECT business_date FROM ledger_transactions WHERE id = :t"),
-                            {"t": earned.transaction_id})  # fmt: skip
-        ).scalar_one()
+        found = await c.execute(
+            text("SELECT business_date FROM ledger_transactions WHERE id = :t"), {"t": earned.transaction_id}
+        )
+        day = found.scalar_one()
     async with town.sessions.begin() as session:
         # Settled as the day after: a day is approved once it has closed.
         await settlement.run_day(session, town.coalition_id, day, now=datetime.now(UTC) + timedelta(days=1))
