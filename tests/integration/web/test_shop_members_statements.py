@@ -105,6 +105,7 @@ async def test_owners_and_managers_find_a_member_by_card_email_or_phone(
 ) -> None:
     async with staff_browser(shops.town, client, redis, role, shops.bakery) as browser:
         assert (await browser.get(MEMBERS)).status_code == 200
+        assert (await browser.get(STATEMENTS)).status_code == 200
         for typed in (shops.card, shops.email.upper(), shops.phone):
             found = await browser.get(MEMBERS, params={"q": typed})
             assert (found.status_code, found.headers["location"]) == (303, f"{MEMBERS}/{shops.member_id}")

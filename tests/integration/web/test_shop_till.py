@@ -271,3 +271,14 @@ async def test_the_till_speaks_the_cashiers_language(shop: Shop, client: httpx.A
         assert "<h1>Kassa: Bakery</h1>" in page.text
         refused = await post_form(browser, page, f"{TILL}/earn", {"cardNumber": "", "amount": "5"})
     assert _error(refused, "earn", "cardNumber") == "Scan de kaart of typ het nummer."
+
+
+async def test_a_suspended_shops_till_says_so_and_posts_nothing(
+    shop: Shop, client: httpx.AsyncClient, redis: Redis
+) -> None:
+    closed, _ = await shop.town.partner("Closed", "1", active=False)
+    async with staff_browser(shop.town, client, redis, StaffRole.CASHIER, closed) as browser:
+        page = await browser.get(TILL)
+        refused = await post_form(browser, page, f"{TILL}/earn", {"cardNumber": shop.card, "amount": "5"})
+    assert refused.status_code == 400
+    assert 'role="alert">Your shop is not active in the coalition now, so the till cannot post.' in refused.text
