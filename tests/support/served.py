@@ -1,5 +1,6 @@
 """A real ``coalition serve`` process on the tests' database and Redis, for
-tests that must talk to the API over a socket (browsers, the fuzzer)."""
+tests that must talk to the API over a socket (browsers, the fuzzer, the
+fault tests, which kill and restart it)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import IO
 
 import httpx
 
@@ -25,53 +25,80 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+class ApiProcess:
+    """``coalition serve`` on one port, that can be started again after it was killed."""
+
+    def __init__(
+        self, database_url: str, redis_url: str, *, workers: int = 1, environment: dict[str, str] | None = None
+    ) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self._env = {
+            **os.environ,
+            "COALITION_DATABASE_URL": database_url,
+            "COALITION_REDIS_URL": redis_url,
+            "COALITION_WORKERS": str(workers),
+            **(environment or {}),
+        }
+        self._log = tempfile.TemporaryFile("w+")  # noqa: SIM115 - lives as long as the process object
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "coalition", "serve", "--port", str(self.port)],
+            env=self._env, stdout=self._log, stderr=self._log, start_new_session=True,
+        )  # fmt: skip
+        self.wait_ready()
+
+    def wait_ready(self) -> None:
+        assert self.process is not None
+        # Generous: on a loaded 2-core machine the server's workers take a while to import.
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"coalition serve exited:\n{self.log()}")
+            try:
+                if httpx.get(f"{self.base}/health/ready", timeout=5).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise AssertionError(f"coalition serve never became ready:\n{self.log()}")
+
+    def kill(self) -> None:
+        """SIGKILL to the server and its workers, as the kernel's OOM killer or a pulled plug would."""
+        assert self.process is not None
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=30)
+
+    def stop(self) -> None:
+        """SIGTERM, as a supervisor stops it; SIGKILL if it is still there after 30 s."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+    def log(self) -> str:
+        self._log.seek(0)
+        return self._log.read()
+
+    def close(self) -> None:
+        self.stop()
+        self._log.close()
+
+
 @contextmanager
 def served_api(settings: Settings, **environment: str) -> Iterator[str]:
-    """The base URL of a ``coalition serve`` process, with ``environment`` added
-    to its settings; stopped with SIGTERM on leaving."""
-    port = free_port()
+    """The base URL of a ``coalition serve`` process on the tests' servers, with
+    ``environment`` added to its settings; stopped on leaving."""
     assert settings.database_url
     assert settings.redis_url
-    env = {
-        **os.environ,
-        "COALITION_DATABASE_URL": settings.database_url,
-        "COALITION_REDIS_URL": settings.redis_url,
-        **environment,
-    }
-    with tempfile.TemporaryFile("w+") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "coalition", "serve", "--port", str(port)],
-            env=env, stdout=log, stderr=log, start_new_session=True,
-        )  # fmt: skip
-        base = f"http://127.0.0.1:{port}"
-        try:
-            _wait_ready(f"{base}/health/ready", process, log)
-            yield base
-        finally:
-            _stop(process)
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM, as a supervisor stops it; SIGKILL (its whole group) if it is still there after 30 s."""
-    process.send_signal(signal.SIGTERM)
+    api = ApiProcess(settings.database_url, settings.redis_url, environment=environment)
     try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=30)
-
-
-def _wait_ready(url: str, process: subprocess.Popen[bytes], log: IO[str]) -> None:
-    # Generous: on a loaded 2-core machine the server's workers take a while to import.
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            log.seek(0)
-            raise AssertionError(f"coalition serve exited:\n{log.read()}")
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError("coalition serve never became ready")
+        api.start()
+        yield api.base
+    finally:
+        api.close()
