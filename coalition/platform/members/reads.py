@@ -16,3 +16,7 @@ async def members_by_id(connection: Executor, ids: list[uuid.UUID]) -> dict[uuid
 async def members_by_card(connection: Executor, coalition_id: uuid.UUID, cards: list[str]) -> dict[str, MemberRecord]:
     """Members of one coalition by card number (card numbers are unique per coalition)."""
     return {member.card_number: member for member in await repository.members_by_cards(connection, coalition_id, cards)}
+
+
+async def passkeys_of(connection: Executor, member_id: uuid.UUID) -> list[repository.PasskeyRecord]:
+    return await repository.passkeys_of(connection, [member_id])

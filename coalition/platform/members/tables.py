@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     Column,
     Date,
     DateTime,
     ForeignKey,
     Index,
+    LargeBinary,
     String,
     Table,
     Text,
@@ -50,4 +52,21 @@ members = Table(
         unique=True,
         postgresql_where=text("phone IS NOT NULL"),
     ),
+)
+
+# A member's WebAuthn credentials: the public key and the authenticator's
+# signature counter (a counter going backwards betrays a cloned key).
+member_passkeys = Table(
+    "member_passkeys",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True, server_default=UUID7),
+    Column("member_id", UUID(as_uuid=True), ForeignKey("members.id", ondelete="CASCADE"), nullable=False),
+    Column("credential_id", LargeBinary, nullable=False),
+    Column("public_key", LargeBinary, nullable=False),
+    Column("sign_count", BigInteger, nullable=False, server_default="0"),
+    Column("name", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("last_used_at", DateTime(timezone=True), nullable=True),
+    Index("ux_member_passkeys_credential", "credential_id", unique=True),
+    Index("ix_member_passkeys_member", "member_id"),
 )
