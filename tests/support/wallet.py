@@ -63,7 +63,8 @@ async def last_code(town: Town, email: str) -> tuple[str, str]:
     assert mails, f"no mail to {email}"
     body = mails[-1].body
     code, link = CODE.search(body), LINK.search(body)
-    assert code is not None and link is not None
+    assert code is not None
+    assert link is not None
     return code.group(1), link.group(0)
 
 

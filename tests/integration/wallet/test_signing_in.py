@@ -86,7 +86,9 @@ async def test_the_link_opens_a_page_and_only_its_button_signs_in(town: Town, cl
             assert sessions.COOKIE_NAME not in opened.cookies
         no_token = await web.post(path.split("?")[0], data={"next": "/wallet/rewards"})
         assert no_token.status_code == 403
-        confirmed = await web.post(path.split("?")[0], data={"_csrf_token": form_token(opened), "next": "/wallet/rewards"})
+        confirmed = await web.post(
+            path.split("?")[0], data={"_csrf_token": form_token(opened), "next": "/wallet/rewards"}
+        )
         assert confirmed.status_code == 303
         assert confirmed.headers["location"] == "/wallet/rewards"
         again = await web.post(path.split("?")[0], data={"_csrf_token": form_token(opened)})

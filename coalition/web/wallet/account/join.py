@@ -98,7 +98,8 @@ async def join(request: AnyRequest, pages: PageData) -> Response[str]:
         return outside_page(request, NO_COALITION, None, status_code=404)
     values.setdefault("key", uuid.uuid4().hex)
     if values.get("terms") != "yes":
-        errors = {"terms": translations(page_language(request, default="en")).gettext(MESSAGES["terms"])}
+        unticked = MESSAGES["terms"]
+        errors = {"terms": translations(page_language(request, default="en")).gettext(unticked)}
         return await _join_form(request, pages, coalition, values, errors, status_code=400)
     request_: Enrolment = Enrolment(
         idempotency_key=values["key"][:64] or uuid.uuid4().hex, card_number=None,
