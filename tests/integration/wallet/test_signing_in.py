@@ -174,3 +174,19 @@ async def test_the_next_page_stays_in_the_wallet(town: Town, client) -> None:
         code, _ = await last_code(town, email)
         entered = await enter_code(web, asked, slug, email, code, next_path="//evil.example/")
         assert entered.headers["location"] == "/wallet"
+
+
+async def test_without_a_coalition_to_sign_in_to_the_page_says_so(town: Town, client) -> None:
+    await Town(town.engine, town.ledger, town.setups).create()  # two coalitions: neither is the obvious one
+    async with browser(client) as web:
+        page = await web.get("/wallet/sign-in")
+        assert page.status_code == 404
+        assert "Which programme?" in page.text
+        slug = await slug_of(town)
+        assert (await web.get(f"/wallet/sign-in?coalition={slug}")).status_code == 200
+        remembered = await web.get("/wallet/join")  # the browser remembers the coalition
+        assert remembered.status_code == 200
+        assert (await web.get("/wallet/claim")).status_code == 200
+        dead = await web.get("/wallet/sign-in/link/not-a-real-token")
+        assert dead.status_code == 410
+        assert "This link no longer works" in dead.text
