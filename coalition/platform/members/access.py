@@ -8,10 +8,12 @@ import uuid
 
 from sqlalchemy.exc import IntegrityError
 
+from coalition.platform.audit.service import record_change
 from coalition.platform.errors import validation
 from coalition.platform.ledger.service import check_card_number
 from coalition.platform.members import repository, rules, service
 from coalition.platform.members.codes import Asked, Codes, Compose, Mailing, Proven, Purpose, TooMany
+from coalition.platform.members.passkeys import MemberActor
 from coalition.platform.runtime.database import AsyncSession
 
 
@@ -84,8 +86,12 @@ async def let_in(session: AsyncSession, proven: Proven) -> bool:
     if proven.purpose is Purpose.CLAIM:
         try:
             async with session.begin_nested():
-                return await repository.claim_email(session, proven.member_id, proven.email)
+                claimed = await repository.claim_email(session, proven.member_id, proven.email)
         except IntegrityError:
             return False
+        if claimed:
+            by = MemberActor(proven.coalition_id, proven.member_id)
+            await record_change(session, by, "member.card_claimed", proven.member_id, after={"emailConfirmed": True})
+        return claimed
     found = await repository.members_by_ids(session, [proven.member_id])
     return bool(found) and found[0].status == "ACTIVE" and found[0].coalition_id == proven.coalition_id

@@ -30,6 +30,7 @@ from webauthn.helpers.structs import (
     UserVerificationRequirement,
 )
 
+from coalition.platform.audit.service import record_change
 from coalition.platform.errors import DomainError, ErrorCode, validation
 from coalition.platform.members import repository
 from coalition.platform.members.repository import MemberRecord, PasskeyRecord
@@ -38,6 +39,18 @@ from coalition.platform.runtime.database import AsyncSession, Executor
 CHALLENGE_VALID = timedelta(minutes=5)
 MAX_NAME = 60
 MAX_PASSKEYS = 10
+
+
+@dataclass(frozen=True)
+class MemberActor:
+    """A member changing their own sign-in, as the audit log names them."""
+
+    coalition_id: uuid.UUID
+    member_id: uuid.UUID
+
+    @property
+    def actor(self) -> str:
+        return f"member:{self.member_id}:web:wallet"
 
 
 @dataclass(frozen=True)
@@ -97,7 +110,7 @@ async def registration_options(
 
 
 async def register(
-    session: AsyncSession, redis: Redis, party: RelyingParty, *, ceremony: str, member_id: uuid.UUID,
+    session: AsyncSession, redis: Redis, party: RelyingParty, *, ceremony: str, by: MemberActor,
     credential: str, name: str | None, now: datetime,
 ) -> PasskeyRecord:  # fmt: skip
     """Keep the passkey the browser made, once the library verified it answers our challenge."""
@@ -112,17 +125,20 @@ async def register(
         )  # fmt: skip
     except (WebAuthnException, ValueError, KeyError, TypeError) as exc:
         raise validation("the passkey could not be verified", "credential") from exc
+    member_id = by.member_id
     if len(await repository.passkeys_of(session, [member_id])) >= MAX_PASSKEYS:
         raise DomainError(ErrorCode.LIMIT_EXCEEDED, f"at most {MAX_PASSKEYS} passkeys", ("credential",))
     try:
         async with session.begin_nested():
-            return await repository.insert_passkey(
+            passkey = await repository.insert_passkey(
                 session, member_id=member_id, credential_id=verified.credential_id,
                 public_key=verified.credential_public_key, sign_count=verified.sign_count, name=label,
                 created_at=now,
             )  # fmt: skip
     except IntegrityError as exc:
         raise DomainError(ErrorCode.CONFLICT, "this passkey is already registered", ("credential",)) from exc
+    await record_change(session, by, "member.passkey_add", passkey.id, after={"name": label})
+    return passkey
 
 
 async def authentication_options(redis: Redis, party: RelyingParty) -> tuple[str, str]:
@@ -165,6 +181,7 @@ async def authenticate(
     return member
 
 
-async def remove(session: AsyncSession, member_id: uuid.UUID, passkey_id: uuid.UUID) -> None:
-    if not await repository.delete_passkey(session, member_id, passkey_id):
+async def remove(session: AsyncSession, by: MemberActor, passkey_id: uuid.UUID) -> None:
+    if not await repository.delete_passkey(session, by.member_id, passkey_id):
         raise DomainError(ErrorCode.NOT_FOUND, "no such passkey", ("passkey",))
+    await record_change(session, by, "member.passkey_remove", passkey_id)

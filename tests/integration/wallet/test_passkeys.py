@@ -7,6 +7,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
+from sqlalchemy import select
+
+from coalition.platform.audit.tables import audit_log
 from coalition.platform.members import sessions
 from tests.support.passkeys import SoftwareAuthenticator
 from tests.support.town import Town
@@ -86,6 +89,14 @@ async def test_a_passkey_added_in_the_wallet_signs_the_member_in(town: Town, cli
             json={"ceremony": answer["ceremony"], "credential": authenticator.get(answer["options"]), "coalition": slug},
         )  # fmt: skip
         assert gone.status_code == 403
+    async with town.engine.connect() as connection:
+        actions = (
+            await connection.execute(
+                select(audit_log.c.action).where(audit_log.c.actor == f"member:{member_id}:web:wallet")
+                .order_by(audit_log.c.at, audit_log.c.id)
+            )
+        ).scalars().all()  # fmt: skip
+    assert actions == ["member.passkey_add", "member.passkey_remove"]
 
 
 async def test_adding_a_passkey_wants_a_fresh_sign_in(town: Town, client) -> None:

@@ -67,6 +67,10 @@ async def passkeys_page(request: AnyRequest, pages: PageData) -> Response[str]:
     )
 
 
+def _actor(viewer: MemberViewer) -> passkeys.MemberActor:
+    return passkeys.MemberActor(viewer.coalition_id, viewer.member_id)
+
+
 def _may_add(viewer: MemberViewer) -> bool:
     return viewer.session.is_fresh(now())
 
@@ -96,7 +100,7 @@ async def add_passkey(request: AnyRequest) -> Response[bytes]:
         async with unit_of_work(services(request).sessions) as session:
             await passkeys.register(
                 session, services(request).redis, relying_party(request, SITE_NAME), ceremony=viewer.session_id,
-                member_id=viewer.member_id, credential=json.dumps(body.get("credential")),
+                by=_actor(viewer), credential=json.dumps(body.get("credential")),
                 name=str(body.get("name") or ""), now=now(),
             )  # fmt: skip
     except DomainError:
@@ -110,7 +114,7 @@ async def remove_passkey(request: AnyRequest, passkey_id: str) -> Redirect:
     try:
         chosen = uuid.UUID(passkey_id)
         async with unit_of_work(services(request).sessions) as session:
-            await passkeys.remove(session, viewer.member_id, chosen)
+            await passkeys.remove(session, _actor(viewer), chosen)
     except (ValueError, DomainError):
         pass  # not this member's (or gone already): the list shows what there is
     return Redirect(PAGE, status_code=303)
