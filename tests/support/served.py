@@ -26,10 +26,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def served_api(settings: Settings, **environment: str) -> Iterator[str]:
-    """The base URL of a ``coalition serve`` process, with ``environment`` added
-    to its settings; stopped with SIGTERM on leaving."""
-    port = free_port()
+def served_api(settings: Settings, *, port: int | None = None, **environment: str) -> Iterator[str]:
+    """The base URL of a ``coalition serve`` process (on ``port``, or a free one), with ``environment``
+    added to its settings; stopped with SIGTERM on leaving."""
+    port = port or free_port()
     assert settings.database_url
     assert settings.redis_url
     env = {
