@@ -197,6 +197,8 @@ def create_app(settings: Settings) -> Litestar:
         )
         services.local_caches = {CREDENTIALS_REVOKED: services.authenticator, RULES_CHANGED: RulesCaches(services)}
         app.state.services = services
+        # Pages read what they need of the configuration (the public address, who mails come from).
+        app.state.settings = settings
         # The schema, the ORM's tables and the libraries are a few hundred
         # thousand objects that live as long as the process. Left in the
         # collector's oldest generation, each full collection walks all of

@@ -29,9 +29,10 @@ class ApiProcess:
     """``coalition serve`` on one port, that can be started again after it was killed."""
 
     def __init__(
-        self, database_url: str, redis_url: str, *, workers: int = 1, environment: dict[str, str] | None = None
-    ) -> None:
-        self.port = free_port()
+        self, database_url: str, redis_url: str, *, workers: int = 1, environment: dict[str, str] | None = None,
+        port: int | None = None,
+    ) -> None:  # fmt: skip
+        self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self._env = {
             **os.environ,
@@ -91,12 +92,13 @@ class ApiProcess:
 
 
 @contextmanager
-def served_api(settings: Settings, **environment: str) -> Iterator[str]:
-    """The base URL of a ``coalition serve`` process on the tests' servers, with
-    ``environment`` added to its settings; stopped on leaving."""
+def served_api(settings: Settings, *, port: int | None = None, **environment: str) -> Iterator[str]:
+    """The base URL of a ``coalition serve`` process on the tests' servers (on
+    ``port``, or a free one), with ``environment`` added to its settings;
+    stopped on leaving."""
     assert settings.database_url
     assert settings.redis_url
-    api = ApiProcess(settings.database_url, settings.redis_url, environment=environment)
+    api = ApiProcess(settings.database_url, settings.redis_url, environment=environment, port=port)
     try:
         api.start()
         yield api.base

@@ -17,6 +17,7 @@ from coalition.graphql.partners.types import Coupon, CouponStatus, StampCard, St
 from coalition.graphql.privacy.types import MemberProfile
 from coalition.graphql.programme.types import MemberTier
 from coalition.platform.members import privacy
+from coalition.platform.members import reads as member_reads
 from coalition.platform.members.reads import MemberRecord
 from coalition.platform.programme.standing import member_standing
 
@@ -26,6 +27,14 @@ class Notice:
     kind: str = strawberry.field(description="POINTS_EXPIRING, ...")
     created_at: datetime
     payload: JSON
+
+
+@strawberry.type
+class Passkey:
+    id: strawberry.ID
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None
 
 
 @strawberry.type
@@ -73,6 +82,15 @@ class Member(Node):
             if permissions.may_see_coupon(principal, c)
         ]
         return [c for c in found if include_spent or c.status is CouponStatus.ISSUED]
+
+    @strawberry.field(description="The passkeys the member signs in to the wallet with (the member and the operator).")
+    async def passkeys(self, info: Info[Context, None]) -> list[Passkey]:
+        if not permissions.may_see_member_privately(info.context.principal):
+            return []
+        async with info.context.services.reads.connect() as connection:
+            found = await member_reads.passkeys_of(connection, self.record.id)
+        return [Passkey(id=strawberry.ID(str(p.id)), name=p.name, created_at=p.created_at,
+                        last_used_at=p.last_used_at) for p in found]  # fmt: skip
 
     @strawberry.field(description="Notices to the member (points expiring soon, ...), newest first.")
     async def notices(self, info: Info[Context, None]) -> list[Notice]:

@@ -149,6 +149,14 @@ CLASSIFICATION: tuple[MemberTable, ...] = (
         reason="totals by shop and day: the insights' figures stay",
     ),
     MemberTable(
+        "member_passkeys",
+        _BY_MEMBER,
+        personal={"credential_id": "NULL", "public_key": "NULL", "name": "NULL"},
+        not_personal=_columns("id member_id sign_count created_at last_used_at"),
+        erase_rows=True,
+        never_exported=_columns("public_key"),
+    ),
+    MemberTable(
         "purchase_lines",
         _BY_MEMBER,
         personal={

@@ -30,3 +30,7 @@ async def member_by_contact(
     return await repository.member_by_contact(
         connection, coalition_id, email=email, phone=phone, known_to_partner=known_to_partner
     )
+
+
+async def passkeys_of(connection: Executor, member_id: uuid.UUID) -> list[repository.PasskeyRecord]:
+    return await repository.passkeys_of(connection, [member_id])

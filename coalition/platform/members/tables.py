@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Column,
@@ -9,6 +10,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Table,
     Text,
@@ -77,4 +79,21 @@ personal_data_retention = Table(
     Column("months", Integer, nullable=True),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     CheckConstraint("months IS NULL OR months BETWEEN 1 AND 240", name="months_plausible"),
+)
+
+# A member's WebAuthn credentials: the public key and the authenticator's
+# signature counter (a counter going backwards betrays a cloned key).
+member_passkeys = Table(
+    "member_passkeys",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True, server_default=UUID7),
+    Column("member_id", UUID(as_uuid=True), ForeignKey("members.id", ondelete="CASCADE"), nullable=False),
+    Column("credential_id", LargeBinary, nullable=False),
+    Column("public_key", LargeBinary, nullable=False),
+    Column("sign_count", BigInteger, nullable=False, server_default="0"),
+    Column("name", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("last_used_at", DateTime(timezone=True), nullable=True),
+    Index("ux_member_passkeys_credential", "credential_id", unique=True),
+    Index("ix_member_passkeys_member", "member_id"),
 )
