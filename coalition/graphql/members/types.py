@@ -17,7 +17,7 @@ from coalition.graphql.ledger.types import Wallet
 from coalition.graphql.partners.types import Challenge, Coupon, CouponStatus, StampCard, StampProgress
 from coalition.graphql.programme.types import MemberTier
 from coalition.partners import reads as partner_reads
-from coalition.partners.rewards import coupon_qr_svg
+from coalition.partners.rewards import scalable_qr_svg
 from coalition.platform.members.reads import MemberRecord
 from coalition.platform.programme.standing import member_standing
 
@@ -54,7 +54,7 @@ class Member(Node):
 
     @strawberry.field(description="The card number as a QR code (SVG), for the wallet.")
     def card_qr_svg(self) -> str:
-        return coupon_qr_svg(self.record.card_number)
+        return scalable_qr_svg(self.record.card_number)
 
     @strawberry.field(
         description="Challenges running now and how far the member is in each (the member and the operator)."
