@@ -1,6 +1,7 @@
 """The wallet in Chromium at a phone's size, signed in as a member: the
-card, buying a reward and showing its coupon; then the card page and its QR
-code again with the browser offline, from the service worker's copy."""
+card, buying a reward and showing its coupon, every other page accessible;
+then the card page and its QR code again with the browser offline, from the
+service worker's copy."""
 
 from __future__ import annotations
 
@@ -66,6 +67,12 @@ async def test_the_card_a_reward_its_coupon_and_the_card_offline(
     await assert_accessible(phone)
     await screenshot(phone, "wallet-coupon")
     assert [url for url in fetched if not url.startswith(web_server)] == []  # no tiles, fonts or scripts from elsewhere
+
+    for page in ("points", "progress", "shops", "give", "notices"):
+        await phone.goto(f"{web_server}/wallet/{page}")
+        await assert_accessible(phone)
+        assert await phone.evaluate("() => document.documentElement.scrollWidth") <= 390
+        await screenshot(phone, f"wallet-{page}")
 
     await phone.goto(f"{web_server}/wallet")  # online again: the worker keeps this newer copy
     assert "1,170" in await phone.inner_text(".wallet-balance")
