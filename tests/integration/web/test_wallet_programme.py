@@ -314,3 +314,16 @@ async def test_the_manifest_and_the_service_worker_are_served_for_the_wallet(cli
     assert worker.headers["service-worker-allowed"] == "/wallet"
     assert worker.headers["content-type"].startswith("text/javascript")
     assert "caches" in worker.text
+
+
+async def test_a_members_challenge_progress_is_theirs_and_the_operators_not_a_shops(
+    place: WalletTown, gql: GraphQL
+) -> None:
+    query = """query($c: String!) { member(cardNumber: $c) { cardQrSvg challenges { shopsVisited }
+      wallet { pendingPoints { points } } } }"""
+    operator = (await gql(place.town.operator_token, query, c=place.card_a))["data"]["member"]
+    assert operator["challenges"] == [{"shopsVisited": 2}]
+    assert operator["cardQrSvg"].startswith("<svg")
+    assert operator["wallet"]["pendingPoints"] == []  # this town has no return window
+    shop = (await gql(place.bakery_key, query, c=place.card_a))["data"]["member"]
+    assert shop["challenges"] == []
