@@ -16,7 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from coalition.partners.earning.till import TillSetups
 from coalition.platform.ledger.service import LedgerService
+from coalition.platform.notices import repository as notices
 from tests.support.graphql import GraphQL
+from tests.support.time_passing import make_lots_expire_in
 from tests.support.town import Town
 from tests.support.wallet_town import WalletTown, earn, member_browser, set_transfers, wallet_town
 from tests.support.web_sessions import form_token
@@ -327,3 +329,20 @@ async def test_a_members_challenge_progress_is_theirs_and_the_operators_not_a_sh
     assert operator["wallet"]["pendingPoints"] == []  # this town has no return window
     shop = (await gql(place.bakery_key, query, c=place.card_a))["data"]["member"]
     assert shop["challenges"] == []
+
+
+async def test_points_about_to_expire_show_by_date_and_as_a_notice(
+    client: httpx.AsyncClient, redis: Redis, place: WalletTown, gql: GraphQL
+) -> None:
+    member, card = await place.town.member(place.bakery)
+    await earn(gql, place.bakery_key, card, "3")
+    await make_lots_expire_in(place.town, card, timedelta(days=10))
+    async with place.town.engine.begin() as connection:
+        await notices.write_expiring(connection, place.town.coalition_id, 30)
+    async with await member_browser(client, redis, member, place.town.coalition_id) as browser:
+        points = await browser.get("/wallet/points", headers={"Accept-Language": "nb"})
+        expiring = points.text.split('id="expiring-heading"')[1].split("</section>")[0]
+        assert re.search(r"30 utløper \d+\. \w+ 20\d\d", expiring), expiring
+        told = await browser.get("/wallet/notices")
+    assert "Points about to expire" in told.text
+    assert re.search(r"30 of your points expire from \w+ \d+, 20\d\d\.", told.text)
