@@ -15,9 +15,11 @@ from coalition.graphql.common import MutationError, Node
 from coalition.graphql.context import Context
 from coalition.graphql.ledger.types import Wallet
 from coalition.graphql.partners.types import Challenge, Coupon, CouponStatus, StampCard, StampProgress
+from coalition.graphql.privacy.types import MemberProfile
 from coalition.graphql.programme.types import MemberTier
 from coalition.partners import reads as partner_reads
 from coalition.partners.rewards import scalable_qr_svg
+from coalition.platform.members import privacy
 from coalition.platform.members.reads import MemberRecord
 from coalition.platform.programme.standing import member_standing
 
@@ -107,6 +109,20 @@ class Member(Node):
             return []
         found = await info.context.member_notices.load(self.record.id) or []
         return [Notice(kind=n.kind, created_at=n.created_at, payload=cast(JSON, n.payload)) for n in found]
+
+    @strawberry.field(
+        description="E-mail, phone, birth date and choices: the member's own and the operator's support's "
+        "(whose every read is audited); null for others."
+    )
+    async def profile(self, info: Info[Context, None]) -> MemberProfile | None:
+        principal = info.context.principal
+        if not permissions.may_see_profile(principal, self.record):
+            return None
+        preferences = await info.context.loader("member_preferences", privacy.profiles).load(self.record.id)
+        if permissions.is_staff_read(principal, self.record):
+            async with info.context.unit_of_work() as session:
+                await privacy.record_personal_read(session, principal, self.record.id, "profile")
+        return MemberProfile.of(privacy.Profile(self.record, preferences or privacy.NO_PREFERENCES))
 
     @strawberry.field
     async def wallet(self, info: Info[Context, None]) -> Wallet:
