@@ -151,6 +151,26 @@ def may_see_outstanding_points(principal: Principal, partner_id: uuid.UUID) -> b
     return principal.kind != CredentialKind.PARTNER or principal.partner_id == partner_id
 
 
+def may_find_member_by_contact(principal: Principal) -> bool:
+    """Looking a member up by e-mail or phone: the operator, and a shop's
+    MANAGER (narrowed by ``shop_view`` to members it enrolled or served);
+    not tills, not members."""
+    if principal.kind == CredentialKind.OPERATOR:
+        return True
+    return principal.kind == CredentialKind.PARTNER and principal.role == PartnerRole.MANAGER
+
+
+def may_see_payout_account(principal: Principal, partner_id: uuid.UUID) -> bool:
+    """The IBAN a shop is paid into: the operator, and the shop's MANAGER."""
+    if principal.kind == CredentialKind.OPERATOR:
+        return True
+    return (
+        principal.kind == CredentialKind.PARTNER
+        and principal.role == PartnerRole.MANAGER
+        and principal.partner_id == partner_id
+    )
+
+
 def may_see_member_privately(principal: Principal) -> bool:
     """A member's referral code and notices: the member and the operator, not the shops."""
     return principal.kind != CredentialKind.PARTNER
