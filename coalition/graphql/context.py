@@ -88,6 +88,10 @@ async def _expiring_soon(c: AsyncConnection, ids: list[uuid.UUID]) -> dict[uuid.
     return await ledger_reads.expiring_soon(c, ids)
 
 
+async def _pending(c: AsyncConnection, ids: list[uuid.UUID]) -> dict[uuid.UUID, list[tuple[int, datetime]]]:
+    return await ledger_reads.pending_points(c, ids)
+
+
 class Context(BaseContext, kw_only=True):
     services: Services
     principal: Principal
@@ -98,6 +102,7 @@ class Context(BaseContext, kw_only=True):
     transactions = _Loader(ledger_reads.transactions_by_id)
     wallets = _Loader(ledger_reads.wallet_figures)
     expiring = _Loader(_expiring_soon)
+    pending_lots = _Loader(_pending)
     rewards = _Loader(partner_reads.rewards_by_id)
     charity_totals = _Loader(programme_reads.charity_totals)
     member_coupons = _Loader(partner_reads.coupons_of_members)

@@ -176,6 +176,11 @@ def may_see_member_privately(principal: Principal) -> bool:
     return principal.kind != CredentialKind.PARTNER
 
 
+def may_see_challenge_progress(principal: Principal) -> bool:
+    """Where a member stands in the challenges: the member and the operator, not the shops."""
+    return principal.kind != CredentialKind.PARTNER
+
+
 def may_see_stamp_progress(principal: Principal, card: StampCardRecord, *, has_stamps: bool) -> bool:
     """A member sees every card of the coalition (empty ones too); a shop its own cards."""
     if principal.kind == CredentialKind.PARTNER and card.partner_id != principal.partner_id:

@@ -4,9 +4,10 @@ challenges, stamp cards, rewards and coupons."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 
-from coalition.partners.earning.model import Campaign, Challenge, EarnRules
+from coalition.partners.earning.model import Campaign, Challenge, EarnRules, period_start
 from coalition.partners.repositories import programme as repository
 from coalition.partners.repositories import rewards as reward_repository
 from coalition.partners.repositories.programme import StampCardRecord as StampCardRecord
@@ -82,3 +83,37 @@ async def coupons_of_transactions(
 async def coupon_by_code(connection: Executor, coalition_id: uuid.UUID, code: str) -> CouponRecord | None:
     """The coupon as a till reads it, whatever the case and separators it was typed with."""
     return await reward_repository.coupon_by_code(connection, coalition_id, normalise_coupon_code(code))
+
+
+@dataclass(frozen=True)
+class ChallengeStanding:
+    """How far a member is in a running challenge's current period."""
+
+    challenge: Challenge
+    shops_visited: int
+    completed: bool
+
+
+def challenge_standings(
+    running: list[Challenge], days: list[tuple[date, list[uuid.UUID]]], done: set[tuple[uuid.UUID, date]], today: date
+) -> list[ChallengeStanding]:
+    standings = []
+    for challenge in running:
+        start = period_start(challenge.period, today)
+        visited = {p for day, shops in days if day >= start for p in shops if challenge.counts(p)}
+        completed = (challenge.id, start) in done
+        standings.append(ChallengeStanding(challenge, min(len(visited), challenge.distinct_partners), completed))
+    return standings
+
+
+async def member_challenges(
+    connection: Executor, coalition_id: uuid.UUID, member_id: uuid.UUID, today: date, now: datetime | None = None
+) -> list[ChallengeStanding]:
+    """The challenges running now and the member's standing in each."""
+    moment = now or datetime.now(UTC)
+    running = [c for c in await repository.challenge_list(connection, coalition_id, moment) if c.starts_at <= moment]
+    if not running:
+        return []
+    # A month starts at most 31 days back, a week 7: read from the earlier one.
+    days, done = await repository.member_challenge_days(connection, member_id, today - timedelta(days=31))
+    return challenge_standings(running, days, done, today)

@@ -58,6 +58,13 @@ def coupon_qr_svg(code: str) -> str:
     return buffer.getvalue().decode()
 
 
+def scalable_qr_svg(text: str) -> str:
+    """``text`` as an inline SVG QR code with a viewBox and no fixed size: the page sizes it (the wallet's card)."""
+    buffer = io.BytesIO()
+    segno.make(text, error="m").save(buffer, kind="svg", border=2, xmldecl=False, svgns=True, omitsize=True)
+    return buffer.getvalue().decode()
+
+
 async def reward_for(
     session: AsyncSession, principal: Principal, reward_id: uuid.UUID, partner_id: uuid.UUID | None
 ) -> RewardRecord:

@@ -95,6 +95,12 @@ class ExpiringPoints:
 
 
 @strawberry.type
+class PendingPoints:
+    points: int
+    available_at: datetime = strawberry.field(description="When these points can be spent.")
+
+
+@strawberry.type
 class Wallet:
     member_id: strawberry.Private[uuid.UUID]
     balance: int = strawberry.field(description="Available + pending.")
@@ -105,6 +111,11 @@ class Wallet:
     async def expiring_soon(self, info: Info[Context, None]) -> list[ExpiringPoints]:
         found = await info.context.expiring.load(self.member_id) or []
         return [ExpiringPoints(points=p, expires_at=at) for p, at in found]
+
+    @strawberry.field(description="Points still in their return window, by when they become spendable, soonest first.")
+    async def pending_points(self, info: Info[Context, None]) -> list[PendingPoints]:
+        found = await info.context.pending_lots.load(self.member_id) or []
+        return [PendingPoints(points=p, available_at=at) for p, at in found]
 
     @strawberry.field(description="Newest first. A partner sees only its own postings.")
     async def transactions(

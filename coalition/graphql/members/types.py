@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import cast
+from zoneinfo import ZoneInfo
 
 import strawberry
 from strawberry.scalars import JSON
@@ -13,9 +14,11 @@ from coalition.graphql import permissions
 from coalition.graphql.common import MutationError, Node
 from coalition.graphql.context import Context
 from coalition.graphql.ledger.types import Wallet
-from coalition.graphql.partners.types import Coupon, CouponStatus, StampCard, StampProgress
+from coalition.graphql.partners.types import Challenge, Coupon, CouponStatus, StampCard, StampProgress
 from coalition.graphql.privacy.types import MemberProfile
 from coalition.graphql.programme.types import MemberTier
+from coalition.partners import reads as partner_reads
+from coalition.partners.rewards import scalable_qr_svg
 from coalition.platform.members import privacy
 from coalition.platform.members import reads as member_reads
 from coalition.platform.members.reads import MemberRecord
@@ -38,6 +41,13 @@ class Passkey:
 
 
 @strawberry.type
+class ChallengeProgress:
+    challenge: Challenge
+    shops_visited: int = strawberry.field(description="Different shops that count, visited in the current period.")
+    completed: bool = strawberry.field(description="The bonus for the current period is paid.")
+
+
+@strawberry.type
 class Member(Node):
     id: strawberry.ID
     card_number: str = strawberry.field(description="What the till scans.")
@@ -52,6 +62,25 @@ class Member(Node):
         if not permissions.may_see_member_privately(info.context.principal):
             return None
         return self.record.referral_code
+
+    @strawberry.field(description="The card number as a QR code (SVG), for the wallet.")
+    def card_qr_svg(self) -> str:
+        return scalable_qr_svg(self.record.card_number)
+
+    @strawberry.field(
+        description="Challenges running now and how far the member is in each (the member and the operator)."
+    )
+    async def challenges(self, info: Info[Context, None]) -> list[ChallengeProgress]:
+        if not permissions.may_see_challenge_progress(info.context.principal):
+            return []
+        coalition = await info.context.coalition()
+        today = datetime.now(ZoneInfo(coalition.timezone)).date()
+        async with info.context.services.reads.connect() as connection:
+            found = await partner_reads.member_challenges(connection, coalition.id, self.record.id, today)
+        return [
+            ChallengeProgress(challenge=Challenge.of(s.challenge), shops_visited=s.shops_visited, completed=s.completed)
+            for s in found
+        ]
 
     @strawberry.field(description="The member's tier; null when the coalition has no tiers.")
     async def tier(self, info: Info[Context, None]) -> MemberTier | None:

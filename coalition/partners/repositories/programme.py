@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -314,3 +314,20 @@ async def coalition_stamp_cards(connection: Executor, coalition_id: uuid.UUID) -
         {"coalition": coalition_id},
     )
     return [_stamp_card(row) for row in rows]
+
+
+async def member_challenge_days(
+    connection: Executor, member_id: uuid.UUID, since: date
+) -> tuple[list[tuple[date, list[uuid.UUID]]], set[tuple[uuid.UUID, date]]]:
+    """A member's shops visited per day from ``since`` on, and the (challenge, period) pairs already paid."""
+    days = await connection.execute(
+        text("SELECT day, partner_ids FROM member_activity_days WHERE member_id = :m AND day >= :since"),
+        {"m": member_id, "since": since},
+    )
+    done = await connection.execute(
+        text(
+            "SELECT challenge_id, period_start FROM challenge_completions WHERE member_id = :m AND period_start >= :s"
+        ),
+        {"m": member_id, "s": since},
+    )
+    return [(row.day, list(row.partner_ids)) for row in days], {(row.challenge_id, row.period_start) for row in done}

@@ -31,6 +31,13 @@ async def expiring_soon(
     return await repository.expiring_lots(connection, member_ids, start, start + EXPIRING_SOON)
 
 
+async def pending_points(
+    connection: Executor, member_ids: list[uuid.UUID], now: datetime | None = None
+) -> dict[uuid.UUID, list[tuple[int, datetime]]]:
+    """Per member, (points, when they become spendable) of the points still in their return window."""
+    return await repository.pending_lots(connection, member_ids, now or datetime.now(UTC))
+
+
 async def member_transactions(
     connection: Executor,
     member_id: uuid.UUID,

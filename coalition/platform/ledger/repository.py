@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, select, text, tuple_
+from sqlalchemy import Row, func, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from coalition.platform.ledger.group_commit import MAX_BATCH, GroupCommit
@@ -191,6 +191,22 @@ async def expiring_lots(
             items[-1] = (items[-1][0] + row.remaining, row.expires_at)
         else:
             items.append((row.remaining, row.expires_at))
+    return found
+
+
+async def pending_lots(
+    connection: Executor, member_ids: list[uuid.UUID], now: datetime
+) -> dict[uuid.UUID, list[tuple[int, datetime]]]:
+    """Open lots not yet spendable (the return window), summed per moment they become available, soonest first."""
+    query = (
+        select(lots.c.member_id, lots.c.available_at, func.sum(lots.c.remaining).label("points"))
+        .where(lots.c.member_id.in_(member_ids), lots.c.remaining > 0, lots.c.available_at > now)
+        .group_by(lots.c.member_id, lots.c.available_at)
+        .order_by(lots.c.member_id, lots.c.available_at)
+    )
+    found: dict[uuid.UUID, list[tuple[int, datetime]]] = {m: [] for m in member_ids}
+    for row in await connection.execute(query):
+        found[row.member_id].append((int(row.points), row.available_at))
     return found
 
 
