@@ -16,6 +16,7 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from coalition.graphql.common import PlainDecimal
+from coalition.graphql.insights.mutations import InsightMutations
 from coalition.graphql.ledger.mutations import LedgerMutations
 from coalition.graphql.ledger.queries import LedgerQueries
 from coalition.graphql.ledger.types import Transaction
@@ -38,7 +39,8 @@ Query = merge_types(
     "Query", (CoalitionQueries, MemberQueries, LedgerQueries, ProgrammeQueries, SettlementQueries, PayoutQueries)
 )
 Mutation = merge_types(
-    "Mutation", (PartnerMutations, MemberMutations, LedgerMutations, ProgrammeMutations, SettlementMutations)
+    "Mutation",
+    (PartnerMutations, MemberMutations, LedgerMutations, ProgrammeMutations, SettlementMutations, InsightMutations),
 )
 
 
