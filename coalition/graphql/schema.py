@@ -17,6 +17,7 @@ from strawberry.types import ExecutionContext
 
 from coalition.graphql.common import PlainDecimal
 from coalition.graphql.insights.mutations import InsightMutations
+from coalition.graphql.insights.queries import InsightQueries
 from coalition.graphql.ledger.mutations import LedgerMutations
 from coalition.graphql.ledger.queries import LedgerQueries
 from coalition.graphql.ledger.types import Transaction
@@ -36,7 +37,16 @@ from coalition.platform.errors import DomainError
 from coalition.platform.runtime.logging import log_graphql_errors
 
 Query = merge_types(
-    "Query", (CoalitionQueries, MemberQueries, LedgerQueries, ProgrammeQueries, SettlementQueries, PayoutQueries)
+    "Query",
+    (
+        CoalitionQueries,
+        MemberQueries,
+        LedgerQueries,
+        ProgrammeQueries,
+        SettlementQueries,
+        PayoutQueries,
+        InsightQueries,
+    ),
 )
 Mutation = merge_types(
     "Mutation",

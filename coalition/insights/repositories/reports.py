@@ -123,7 +123,7 @@ _PAIRS = text(
 _BEFORE_AFTER = text(
     """WITH enrolled AS (
          SELECT id AS member_id, CAST(created_at AT TIME ZONE :tz AS date) AS day FROM members
-          WHERE coalition_id = :c AND CAST(created_at AT TIME ZONE :tz AS date) + :w - 1 <= :t
+          WHERE coalition_id = :c AND CAST(created_at AT TIME ZONE :tz AS date) + CAST(:w AS integer) - 1 <= :t
        ), windows AS (
          SELECT e.member_id, e.day,
                 sum(d.revenue_minor) FILTER (WHERE d.local_date < e.day) AS before_spend,
@@ -132,7 +132,7 @@ _BEFORE_AFTER = text(
                 sum(d.purchases) FILTER (WHERE d.local_date >= e.day) AS after_visits
            FROM enrolled e
            JOIN insight_member_days d ON d.scope_id = :s AND d.member_id = e.member_id
-          WHERE d.local_date BETWEEN e.day - :w AND e.day + :w - 1
+          WHERE d.local_date BETWEEN e.day - CAST(:w AS integer) AND e.day + CAST(:w AS integer) - 1
           GROUP BY e.member_id, e.day
        ), counted AS (
          SELECT * FROM windows WHERE before_visits > 0 AND after_visits > 0
@@ -141,7 +141,7 @@ _BEFORE_AFTER = text(
            FROM counted c
            JOIN lot_consumptions u ON u.member_id = c.member_id
           WHERE u.partner_id = :s AND u.kind IN ('REDEEM', 'RESTORE')
-            AND u.business_date BETWEEN c.day AND c.day + :w - 1
+            AND u.business_date BETWEEN c.day AND c.day + CAST(:w AS integer) - 1
        )
      SELECT count(*) AS members, coalesce(sum(before_spend), 0) AS before_spend,
             coalesce(sum(before_visits), 0) AS before_visits, coalesce(sum(after_spend), 0) AS after_spend,
