@@ -5,6 +5,7 @@
     uv run python -m bench settlement [...]   a day's settlement vs a bare GROUP BY
     uv run python -m bench earn-lines [...]   an earn keeping a five-line basket vs one without
     uv run python -m bench import [...]       importing 1.5 million receipt lines vs a bare COPY
+    uv run python -m bench insights [...]     the insights rollup vs a bare GROUP BY; each report's p50/p99
 
 ``--help`` after a name gives its options.
 """
@@ -37,6 +38,10 @@ def main() -> None:
         from bench import importing
 
         importing.main(args)
+    elif name == "insights":
+        from bench import insights
+
+        insights.main(args)
     else:
         sys.exit(f"unknown benchmark {name!r}; see python -m bench --help\n{__doc__}")
 

@@ -64,12 +64,16 @@ async def roll_coalition(
             date.min if since is None else since.astimezone(ZoneInfo(timezone)).date() - timedelta(POINTS_MARGIN_DAYS)
         )
         points_days = await rollups.points_days(connection, coalition_id, points_since)
+    many = len(purchase_days) > DAYS_PER_TRANSACTION
     for days in chunks(purchase_days):
         if stopping():
             return len(purchase_days), len(points_days), True
         async with sessions.begin() as session:
             await rollups.lock(session, coalition_id)
             await rollups.roll_purchase_days(session, coalition_id, days)
+        if many:
+            async with sessions.begin() as session:
+                await rollups.analyse(session)
     for days in chunks(points_days):
         if stopping():
             return len(purchase_days), len(points_days), True
