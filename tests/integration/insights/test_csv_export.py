@@ -81,3 +81,31 @@ async def test_each_report_downloads_for_the_shop_and_the_operator(
         assert refused.status_code in (302, 303, 403)
         assert "text/csv" not in refused.headers.get("content-type", "")
     await redis.aclose()
+
+
+async def test_the_dashboard_shows_the_shops_figures_in_every_language(
+    town: Town, client: httpx.AsyncClient, settings: Settings, tmp_path: Path
+) -> None:
+    from coalition.web.i18n import LANGUAGE_COOKIE
+
+    history = await History.create(town, {"bakery": ("bakery", True)}, members=2)
+    for who in range(2):
+        history.buy(who, "bakery", "2024-03-05T10:00:00+01:00", ("b", "bread", 250), ("u", "butter", 120))
+    await history.bring_in(settings, tmp_path)
+    redis = Redis.from_url(str(settings.redis_url))
+    async with httpx.AsyncClient(transport=client._transport, base_url=client.base_url) as browser:
+        manager = await add_staff_person(town.engine, coalition_id=town.coalition_id, role=StaffRole.MANAGER,
+                                         partner_id=history.shops["bakery"])  # fmt: skip
+        await sign_in_staff(browser, redis, person_id=manager, coalition_id=town.coalition_id,
+                            role=StaffRole.MANAGER, partner_id=history.shops["bakery"])  # fmt: skip
+        page = await browser.get("/portal/shop/dashboard?from=2024-03-01&to=2024-03-31")
+        assert page.status_code == 200
+        assert "100% of receipts with bread also have butter: 1.0x usual" in page.text
+        assert "<polyline" in page.text
+        assert "/portal/shop/dashboard/export/kpis.csv?from=2024-03-01&amp;to=2024-03-31" in page.text
+        for language, heading in (("nl", "Kerncijfers"), ("fr", "Chiffres clés"), ("pl", "Kluczowe liczby"),
+                                  ("nb", "Nøkkeltall")):  # fmt: skip
+            browser.cookies.set(LANGUAGE_COOKIE, language)
+            translated = await browser.get("/portal/shop/dashboard?from=2024-03-01&to=2024-03-31")
+            assert heading in translated.text, language
+    await redis.aclose()
