@@ -86,20 +86,26 @@ _LAPSED = text(
       ORDER BY t.last DESC, t.member_id
       LIMIT :first"""
 )
+# Only the shops sharing enough members are counted in full; the rest of the
+# coalition's member-days are only probed for this shop's members.
 _CROSS_SHOP = text(
-    """WITH buyers AS (
-         SELECT scope_id, member_id FROM insight_member_days
-          WHERE coalition_id = :c AND local_date BETWEEN :f AND :t
-          GROUP BY scope_id, member_id
-       ), ours AS (
-         SELECT member_id FROM buyers WHERE scope_id = :s
-       ), sizes AS (
-         SELECT scope_id, count(*) AS members FROM buyers GROUP BY scope_id
+    """WITH ours AS (
+         SELECT DISTINCT member_id FROM insight_member_days
+          WHERE scope_id = :s AND local_date BETWEEN :f AND :t
        ), shared AS (
-         SELECT b.scope_id, count(*) AS members FROM buyers b JOIN ours USING (member_id)
-          WHERE b.scope_id <> :s AND b.scope_id <> :c GROUP BY b.scope_id HAVING count(*) >= :minimum
+         SELECT d.scope_id, count(DISTINCT d.member_id) AS members
+           FROM insight_member_days d JOIN ours USING (member_id)
+          WHERE d.coalition_id = :c AND d.local_date BETWEEN :f AND :t AND d.scope_id <> :s AND d.scope_id <> :c
+          GROUP BY d.scope_id HAVING count(DISTINCT d.member_id) >= :minimum
+       ), sizes AS (
+         SELECT d.scope_id, count(DISTINCT d.member_id) AS members
+           FROM insight_member_days d JOIN shared USING (scope_id)
+          WHERE d.local_date BETWEEN :f AND :t
+          GROUP BY d.scope_id
        )
-     SELECT (SELECT count(*) FROM ours) AS ours, (SELECT members FROM sizes WHERE scope_id = :c) AS everyone,
+     SELECT (SELECT count(*) FROM ours) AS ours,
+            (SELECT count(DISTINCT member_id) FROM insight_member_days
+              WHERE scope_id = :c AND local_date BETWEEN :f AND :t) AS everyone,
             sh.scope_id AS partner_id, sh.members AS shared, sz.members AS theirs,
             p.name, p.kind, p.named_in_insights
        FROM (SELECT 1) one
