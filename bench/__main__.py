@@ -7,6 +7,7 @@
     uv run python -m bench import [...]       importing 1.5 million receipt lines vs a bare COPY
     uv run python -m bench portal [...]       the portal's pages (the till's earn) vs the same through the API
     uv run python -m bench soak [...]         30 minutes at half capacity: memory, p99, failures
+    uv run python -m bench insights [...]     the insights rollup vs a bare GROUP BY; each report's p50/p99
 
 ``--help`` after a name gives its options.
 """
@@ -47,6 +48,10 @@ def main() -> None:
         from bench import soak
 
         soak.main(args)
+    elif name == "insights":
+        from bench import insights
+
+        insights.main(args)
     else:
         sys.exit(f"unknown benchmark {name!r}; see python -m bench --help\n{__doc__}")
 

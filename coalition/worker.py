@@ -8,6 +8,8 @@ with these cron jobs against the configured (or embedded) Redis.
 - ``send_mail`` (every minute): send the due e-mails of the outbox over SMTP.
 - ``apply_retention`` (hourly): what identifies purchases older than each
   coalition's retention setting (basket lines, receipt references) goes.
+- ``insights_rollup`` (with ``nightly``'s interval, and at start-up): the
+  insights' daily rollups caught up with new purchases and postings.
 
 Told to stop (SIGTERM, SIGINT), the worker takes no new job, lets the
 running one finish its current step and return, and exits 0. A job still
@@ -30,6 +32,7 @@ from arq.connections import RedisSettings
 from arq.worker import Worker
 from sqlalchemy.engine import make_url
 
+from coalition.insights.rollup import roll_up
 from coalition.platform.members import privacy
 from coalition.platform.notices import service as notices
 from coalition.platform.outbox import service as outbox
@@ -63,6 +66,12 @@ async def nightly(ctx: dict[str, Any]) -> dict[str, Any]:
     clock: Clock = ctx["clock"]
     stopping: asyncio.Event = ctx["stopping"]
     report = await catch_up(ctx["engine"], clock(), stopping=stopping.is_set)
+    return report.summary()
+
+
+async def insights_rollup(ctx: dict[str, Any]) -> dict[str, object]:
+    stopping: asyncio.Event = ctx["stopping"]
+    report = await roll_up(ctx["engine"], stopping=stopping.is_set)
     return report.summary()
 
 
@@ -128,12 +137,21 @@ def create_worker(settings: Settings, *, clock: Clock = _utc_now, **overrides: A
     every = settings.worker_interval_minutes
     database = database_tag(settings)
     options: dict[str, Any] = {
-        "functions": [nightly, deliver_notices, send_mail, apply_retention],
+        "functions": [nightly, insights_rollup, deliver_notices, send_mail, apply_retention],
         "cron_jobs": [
             cron(
                 nightly,
                 name=f"cron:nightly:{database}",
                 minute=set(range(0, 60, every)),
+                run_at_startup=True,
+                unique=True,
+                timeout=3600,
+            ),
+            cron(
+                insights_rollup,
+                name=f"cron:insights_rollup:{database}",
+                minute=set(range(0, 60, every)),
+                second=45,
                 run_at_startup=True,
                 unique=True,
                 timeout=3600,

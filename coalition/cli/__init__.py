@@ -11,6 +11,7 @@ import click
 from coalition.cli.admin import admin
 from coalition.cli.db import db
 from coalition.cli.importing import import_group
+from coalition.cli.insights import insights
 from coalition.cli.ledger import ledger
 from coalition.cli.processes import demo, serve, worker
 from coalition.cli.programme import programme
@@ -43,5 +44,6 @@ for command in (
     programme,
     demo,
     import_group,
+    insights,
 ):
     main.add_command(command)

@@ -65,6 +65,7 @@ async def import_receipts(
     from coalition.cli.running import coalition_id
     from coalition.insights import importing
     from coalition.insights.receipts_file import read_receipts_file
+    from coalition.insights.rollup import roll_up
     from coalition.platform.coalitions.repository import coalition_by_slug
     from coalition.platform.runtime.database import create_engine, create_sessionmaker
     from coalition.platform.runtime.unit_of_work import unit_of_work
@@ -100,9 +101,10 @@ async def import_receipts(
                 else:
                     awardable = await importing.awardable(session, summary, coalition.id)
                 bar.update(1)
-        if mode == "history":
-            return summary
-        await _award(engine, awardable, summary, coalition.currency)
+        if mode == "award":
+            await _award(engine, awardable, summary, coalition.currency)
+        # When the command returns, every insight includes what it brought in.
+        await roll_up(engine, coalition.id)
         return summary
     finally:
         await engine.dispose()

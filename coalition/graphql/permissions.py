@@ -279,3 +279,35 @@ def may_see_profile(principal: Principal, record: MemberRecord) -> bool:
     if principal.kind == CredentialKind.MEMBER:
         return record.id == principal.member_id
     return principal.kind == CredentialKind.OPERATOR
+
+
+# ---------- insights ----------
+
+
+def insights_refused() -> DomainError:
+    """Every refusal of an insights query, whatever its reason (a member, another
+    shop's figures, a shop unknown here, the coalition's figures asked by a
+    shop): one code, one message, so a refusal says nothing of what exists."""
+    return DomainError(ErrorCode.FORBIDDEN, "this credential may not read these figures")
+
+
+async def insights_scope(context: Context, partner_id: str | None, *, shop_required: bool = False) -> uuid.UUID | None:
+    """Whose figures a query reads: a shop (partner key or staff of that shop)
+    its own; the operator any shop of its coalition, or the coalition's (None)
+    when it names none; members nothing."""
+    principal = context.principal
+    if principal.kind == CredentialKind.MEMBER:
+        raise insights_refused()
+    if partner_id is None:
+        if shop_required or principal.kind != CredentialKind.OPERATOR:
+            raise insights_refused()
+        return None
+    wanted = parse_id(partner_id, "partnerId")
+    if principal.kind == CredentialKind.PARTNER:
+        if wanted != principal.partner_id:
+            raise insights_refused()
+        return wanted
+    record = await context.partners.load(wanted)
+    if record is None or not may_see_partner(principal, record):
+        raise insights_refused()
+    return wanted

@@ -16,6 +16,8 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from coalition.graphql.common import PlainDecimal
+from coalition.graphql.insights.mutations import InsightMutations
+from coalition.graphql.insights.queries import InsightQueries
 from coalition.graphql.ledger.mutations import LedgerMutations
 from coalition.graphql.ledger.queries import LedgerQueries
 from coalition.graphql.ledger.types import Transaction
@@ -46,11 +48,20 @@ Query = merge_types(
         SettlementQueries,
         PayoutQueries,
         PrivacyQueries,
+        InsightQueries,
     ),
 )
 Mutation = merge_types(
     "Mutation",
-    (PartnerMutations, MemberMutations, LedgerMutations, ProgrammeMutations, SettlementMutations, PrivacyMutations),
+    (
+        PartnerMutations,
+        MemberMutations,
+        LedgerMutations,
+        ProgrammeMutations,
+        SettlementMutations,
+        PrivacyMutations,
+        InsightMutations,
+    ),
 )
 
 

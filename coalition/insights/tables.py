@@ -13,6 +13,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    ForeignKey,
     ForeignKeyConstraint,
     Index,
     Integer,
@@ -54,6 +55,8 @@ purchases = Table(
     CheckConstraint("total_minor >= 0", name="total_not_negative"),
     Index("purchases_by_partner_date", "partner_id", "local_date"),
     Index("purchases_by_coalition_date", "coalition_id", "local_date"),
+    # The rollup finds the days of newly inserted purchases; BRIN costs an insert next to nothing.
+    Index("purchases_by_created_at", "created_at", postgresql_using="brin"),
     # An imported receipt is the shop's: importing the same one again adds nothing.
     Index(
         "purchases_imported_receipt",
@@ -80,4 +83,81 @@ purchase_lines = Table(
     # checking one for each line halved the import's speed.
     PrimaryKeyConstraint("member_id", "purchase_id", "line_no"),
     CheckConstraint("quantity >= 0", name="quantity_not_negative"),
+)
+
+
+# ---------- daily rollups, kept by the worker (``coalition.insights.rollup``) ----------
+# scope_id: the partner's id for a shop's figures, the coalition's id for the whole coalition's.
+
+
+def _scoped(name: str, *columns: Column[object], key: tuple[str, ...], day: str = "local_date") -> Table:
+    return Table(
+        name,
+        metadata,
+        Column("coalition_id", UUID(as_uuid=True), nullable=False),
+        Column("scope_id", UUID(as_uuid=True), nullable=False),
+        Column(day, Date, nullable=False),
+        *columns,
+        PrimaryKeyConstraint("scope_id", day, *key),
+        Index(f"{name}_by_coalition_date", "coalition_id", day),
+    )
+
+
+member_days = _scoped(
+    "insight_member_days",
+    Column("member_id", UUID(as_uuid=True), nullable=False),
+    Column("purchases", Integer, nullable=False),
+    Column("revenue_minor", BigInteger, nullable=False),
+    key=("member_id",),
+)
+shop_days = _scoped(
+    "insight_shop_days",
+    Column("purchases", Integer, nullable=False),
+    Column("revenue_minor", BigInteger, nullable=False),
+    Column("members", Integer, nullable=False),
+    # Receipts with at least one categorised line: the basket rules' denominator.
+    Column("basket_receipts", Integer, nullable=False, server_default=text("0")),
+    key=(),
+)
+category_days = _scoped(
+    "insight_category_days",
+    Column("category", Text, nullable=False),
+    Column("receipts", Integer, nullable=False),
+    key=("category",),
+)
+# Each unordered pair once, first_category < second_category by code point.
+pair_days = _scoped(
+    "insight_pair_days",
+    Column("first_category", Text, nullable=False),
+    Column("second_category", Text, nullable=False),
+    Column("receipts", Integer, nullable=False),
+    key=("first_category", "second_category"),
+)
+points_days = _scoped(
+    "insight_points_days",
+    Column("issued", BigInteger, nullable=False),
+    Column("redeemed", BigInteger, nullable=False),
+    Column("expired", BigInteger, nullable=False),
+    # Points of this issuer put into wallets minus those taken out: summed up to a date, what is outstanding then.
+    Column("outstanding_delta", BigInteger, nullable=False),
+    key=(),
+    day="business_date",
+)
+member_firsts = Table(
+    "insight_member_firsts",
+    metadata,
+    Column("coalition_id", UUID(as_uuid=True), nullable=False),
+    Column("scope_id", UUID(as_uuid=True), nullable=False),
+    Column("member_id", UUID(as_uuid=True), nullable=False),
+    Column("first_date", Date, nullable=False),
+    PrimaryKeyConstraint("scope_id", "member_id"),
+    Index("insight_member_firsts_by_date", "scope_id", "first_date"),
+)
+rollup_state = Table(
+    "insight_rollup_state",
+    metadata,
+    Column("coalition_id", UUID(as_uuid=True), ForeignKey("coalitions.id"), primary_key=True),
+    # Purchases inserted before this moment are in the rollups.
+    Column("watermark", DateTime(timezone=True), nullable=True),
+    Column("rolled_at", DateTime(timezone=True), nullable=True),
 )

@@ -23,7 +23,9 @@ from coalition.web.pages import AnyRequest, html_page, page_language
 from coalition.web.portal.routes import ROUTES as PORTAL
 from coalition.web.public.language import choose_language
 from coalition.web.public.terms import terms_page
+from coalition.web.shop.dashboard.routes import ROUTES as SHOP_DASHBOARD
 from coalition.web.shop.routes import ROUTES as SHOP
+from coalition.web.shop.settings.routes import ROUTES as SHOP_SETTINGS
 from coalition.web.viewers import NotAllowed, SignInRequired
 from coalition.web.wallet.account.routes import ROUTES as WALLET_ACCOUNT
 from coalition.web.wallet.me.routes import ROUTES as WALLET_ME
@@ -46,6 +48,8 @@ def web_router(schema: Schema) -> Router:
             static,
             *PORTAL,
             *SHOP,
+            *SHOP_DASHBOARD,
+            *SHOP_SETTINGS,
             *OPERATOR,
             *WALLET_ACCOUNT,
             *WALLET_PROGRAMME,

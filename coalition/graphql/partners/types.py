@@ -51,6 +51,13 @@ class Partner(Node):
     reference: str | None = strawberry.field(
         default=None, description="The shop's name in receipt import files; unique in the coalition."
     )
+    kind: str | None = strawberry.field(
+        default=None, description='The kind of shop (e.g. "bakery"): how other shops\' insights call it unnamed.'
+    )
+    named_in_insights: bool = strawberry.field(
+        default=False, description="Whether other shops' insights may name this shop (else only its kind)."
+    )
+    _margin: strawberry.Private[Decimal | None] = None
 
     @classmethod
     def of(cls, record: PartnerRecord) -> Partner:
@@ -59,7 +66,19 @@ class Partner(Node):
             name=record.name,
             status=PartnerStatus(record.status),
             reference=record.reference,
+            kind=record.kind,
+            named_in_insights=record.named_in_insights,
+            _margin=record.margin,
         )
+
+    @strawberry.field(
+        description="The shop's margin on sales as a fraction (0.30 for 30%), for the programme's ROI "
+        "(the operator and the shop itself)."
+    )
+    def margin(self, info: Info[Context, None]) -> Decimal | None:
+        if not permissions.may_see_outstanding_points(info.context.principal, uuid.UUID(self.id)):
+            return None
+        return None if self._margin is None else self._margin.normalize()
 
     @strawberry.field(
         description="Points this partner issued that are still in members' wallets: its liability "

@@ -33,6 +33,9 @@ class PartnerRecord:
     status: str
     created_at: datetime
     reference: str | None = None
+    kind: str | None = None
+    named_in_insights: bool = False
+    margin: Decimal | None = None
 
 
 def _record(cls: Any, row: Row[Any]) -> Any:
@@ -107,6 +110,21 @@ async def set_partner_status(
             update(partners)
             .where(partners.c.id == partner_id)
             .values(status=status, status_reason=reason)
+            .returning(partners)
+        )
+    ).one()
+    record: PartnerRecord = _record(PartnerRecord, row)
+    return record
+
+
+async def set_partner_insight_settings(
+    connection: Executor, partner_id: uuid.UUID, kind: str | None, named_in_insights: bool, margin: Decimal | None
+) -> PartnerRecord:
+    row = (
+        await connection.execute(
+            update(partners)
+            .where(partners.c.id == partner_id)
+            .values(kind=kind, named_in_insights=named_in_insights, margin=margin)
             .returning(partners)
         )
     ).one()

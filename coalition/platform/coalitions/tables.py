@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Column,
     DateTime,
@@ -49,6 +50,13 @@ partners = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     # The shop's own name for itself in files it sends (receipt imports); unique per coalition, any case.
     Column("reference", Text, nullable=True),
+    # Insights: the kind of shop other shops' reports call it by ("bakery"),
+    # whether they may name it instead, and its margin on sales (a fraction) for the programme's ROI.
+    Column("kind", Text, nullable=True),
+    Column("named_in_insights", Boolean, nullable=False, server_default=text("false")),
+    Column("margin", Numeric(5, 4), nullable=True),
+    CheckConstraint("kind IS NULL OR char_length(kind) BETWEEN 1 AND 40", name="kind_length"),
+    CheckConstraint("margin IS NULL OR (margin >= 0 AND margin <= 1)", name="margin_fraction"),
     CheckConstraint("status IN ('INVITED', 'ACTIVE', 'SUSPENDED', 'TERMINATED')", name="status_known"),
     CheckConstraint("reference IS NULL OR char_length(reference) BETWEEN 1 AND 64", name="reference_length"),
     Index("partners_reference_unique", "coalition_id", func.lower(text("reference")), unique=True),

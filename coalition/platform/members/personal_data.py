@@ -60,6 +60,7 @@ def _kept(name: str, whose: str | None, reason: str, columns: str, never_exporte
 _BY_MEMBER = "member_id = :member_id"
 _LEDGER = "the ledger: written once and never changed (triggers refuse it); names the member only by member_id"
 _FIGURES = "figures about a member's activity keyed by member_id only: the programme and insights count them"
+_INSIGHTS = "totals by shop or coalition and day, counting members but naming none"
 _SETTLED = "settlement and configuration: about shops and the coalition, never a member"
 _STAFF = "staff people's data, not members': staff removal deals with it"
 
@@ -206,6 +207,33 @@ CLASSIFICATION: tuple[MemberTable, ...] = (
     ),
     _kept("member_activity_days", _BY_MEMBER, _FIGURES, "member_id day points spend_minor partner_ids"),
     _kept("stamp_progress", _BY_MEMBER, _FIGURES, "member_id card_id stamps updated_at"),
+    _kept(
+        "insight_member_days",
+        _BY_MEMBER,
+        _FIGURES,
+        "coalition_id scope_id local_date member_id purchases revenue_minor",
+    ),
+    _kept("insight_member_firsts", _BY_MEMBER, _FIGURES, "coalition_id scope_id member_id first_date"),
+    _kept(
+        "insight_shop_days",
+        None,
+        _INSIGHTS,
+        "coalition_id scope_id local_date purchases revenue_minor members basket_receipts",
+    ),
+    _kept("insight_category_days", None, _INSIGHTS, "coalition_id scope_id local_date category receipts"),
+    _kept(
+        "insight_pair_days",
+        None,
+        _INSIGHTS,
+        "coalition_id scope_id local_date first_category second_category receipts",
+    ),
+    _kept(
+        "insight_points_days",
+        None,
+        _INSIGHTS,
+        "coalition_id scope_id business_date issued redeemed expired outstanding_delta",
+    ),
+    _kept("insight_rollup_state", None, _INSIGHTS, "coalition_id watermark rolled_at"),
     _kept("challenge_completions", _BY_MEMBER, _FIGURES, "member_id challenge_id period_start transaction_id"),
     _kept(
         "audit_log",
@@ -219,7 +247,12 @@ CLASSIFICATION: tuple[MemberTable, ...] = (
         _SETTLED,
         "id slug name points_name currency point_value timezone pending_days expiry_months created_at",
     ),
-    _kept("partners", None, _SETTLED, "id coalition_id name status status_reason created_at reference"),
+    _kept(
+        "partners",
+        None,
+        _SETTLED,
+        "id coalition_id name status status_reason created_at reference kind named_in_insights margin",
+    ),
     _kept("accounts", None, _SETTLED, "id coalition_id partner_id kind charity_id"),
     _kept("coalition_rules", None, _SETTLED, "coalition_id document updated_at"),
     _kept("personal_data_retention", None, _SETTLED, "coalition_id months updated_at"),

@@ -1,0 +1,1 @@
+"""Insights: what the programme is doing for each shop and for the coalition."""

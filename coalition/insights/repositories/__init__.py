@@ -1,0 +1,1 @@
+"""Insights' SQL beyond the import's: the daily rollups and the reports read from them."""
