@@ -6,6 +6,8 @@ with these cron jobs against the configured (or embedded) Redis.
   not yet settled, notices, tier reviews, for the coalitions that need them.
 - ``deliver_notices`` (every minute): send the outbox to the webhook, signed.
 - ``send_mail`` (every minute): send the due e-mails of the outbox over SMTP.
+- ``draw_audiences`` (every minute): aimed campaigns that have started get
+  their audience and holdout drawn (until then no member gets them).
 
 Told to stop (SIGTERM, SIGINT), the worker takes no new job, lets the
 running one finish its current step and return, and exits 0. A job still
@@ -28,6 +30,7 @@ from arq.connections import RedisSettings
 from arq.worker import Worker
 from sqlalchemy.engine import make_url
 
+from coalition.insights import campaign_experiments
 from coalition.platform.notices import service as notices
 from coalition.platform.outbox import service as outbox
 from coalition.platform.outbox.smtp import SmtpSender
@@ -79,6 +82,14 @@ async def send_mail(ctx: dict[str, Any]) -> dict[str, int]:
     return {"sent": sending.sent, "failed": sending.failed}
 
 
+async def draw_audiences(ctx: dict[str, Any]) -> dict[str, int]:
+    """Aimed campaigns that started since the last tick get their audience and holdout."""
+    clock: Clock = ctx["clock"]
+    async with ctx["engine"].begin() as connection:
+        drawn = await campaign_experiments.draw_due(connection, clock())
+    return {"drawn": drawn}
+
+
 class _StoppableWorker(Worker):
     """arq's worker, with a stop that ends in exit 0."""
 
@@ -117,7 +128,7 @@ def create_worker(settings: Settings, *, clock: Clock = _utc_now, **overrides: A
     every = settings.worker_interval_minutes
     database = database_tag(settings)
     options: dict[str, Any] = {
-        "functions": [nightly, deliver_notices, send_mail],
+        "functions": [nightly, deliver_notices, send_mail, draw_audiences],
         "cron_jobs": [
             cron(
                 nightly,
@@ -129,6 +140,7 @@ def create_worker(settings: Settings, *, clock: Clock = _utc_now, **overrides: A
             ),
             cron(deliver_notices, name=f"cron:deliver_notices:{database}", second=30, unique=True, timeout=300),
             cron(send_mail, name=f"cron:send_mail:{database}", second=15, unique=True, timeout=300),
+            cron(draw_audiences, name=f"cron:draw_audiences:{database}", second=5, unique=True, timeout=300),
         ],
         "queue_name": f"arq:queue:coalition:{database}",
         "on_startup": startup,

@@ -77,3 +77,7 @@ async def coupons_of_transactions(
 async def coupon_by_code(connection: Executor, coalition_id: uuid.UUID, code: str) -> CouponRecord | None:
     """The coupon as a till reads it, whatever the case and separators it was typed with."""
     return await reward_repository.coupon_by_code(connection, coalition_id, normalise_coupon_code(code))
+
+
+async def campaign(connection: Executor, coalition_id: uuid.UUID, campaign_id: uuid.UUID) -> Campaign | None:
+    return await repository.campaign(connection, campaign_id, coalition_id)

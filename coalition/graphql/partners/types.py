@@ -14,6 +14,8 @@ from strawberry.types import Info
 from coalition.graphql import permissions
 from coalition.graphql.common import Money, Node, PageInfo, page_size, parse_id, plain
 from coalition.graphql.context import Context
+from coalition.graphql.experiments.types import CampaignAudience, ExperimentReport
+from coalition.insights import campaign_experiments
 from coalition.partners.earning import model as partner_rules
 from coalition.partners.reads import CouponRecord, RewardRecord, StampCardRecord
 from coalition.partners.rewards import coupon_qr_svg
@@ -189,6 +191,7 @@ class Campaign:
     min_spend: Decimal | None
     partner_id: strawberry.Private[uuid.UUID | None]
     reward_id: strawberry.Private[uuid.UUID | None]
+    aimed_at: strawberry.Private[partner_rules.Audience | None] = None
 
     @classmethod
     def of(cls, campaign: partner_rules.Campaign) -> Campaign:
@@ -205,7 +208,29 @@ class Campaign:
             min_spend=campaign.min_spend,
             partner_id=campaign.partner_id,
             reward_id=campaign.reward_id,
+            aimed_at=campaign.audience,
         )
+
+    @strawberry.field(description="Who it is aimed at (null: every member); the shop running it and the operator.")
+    async def audience(self, info: Info[Context, None]) -> CampaignAudience | None:
+        if self.aimed_at is None or not permissions.may_see_campaign_audience(info.context.principal, self.partner_id):
+            return None
+        async with info.context.services.engine.connect() as connection:
+            draw = await campaign_experiments.drawn(connection, uuid.UUID(self.id))
+        return CampaignAudience.of(self.aimed_at, draw)
+
+    @strawberry.field(
+        description="Treatment against holdout, for a campaign aimed with a holdout once its audience is drawn "
+        "(final once it has ended); the shop running it and the operator."
+    )
+    async def experiment(self, info: Info[Context, None]) -> ExperimentReport | None:
+        if self.aimed_at is None or not permissions.may_see_campaign_audience(info.context.principal, self.partner_id):
+            return None
+        async with info.context.services.engine.connect() as connection:
+            report = await campaign_experiments.report(connection, uuid.UUID(self.id), datetime.now(UTC))
+        if report is None:
+            return None
+        return ExperimentReport.of(report, (await info.context.coalition()).currency)
 
     @strawberry.field(description="Whose campaign; null for a coalition-wide one (funded by the coalition).")
     async def partner(self, info: Info[Context, None]) -> Partner | None:

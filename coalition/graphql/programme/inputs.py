@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import strawberry
 
+from coalition.graphql.experiments.types import CampaignAudienceInput
 from coalition.graphql.partners.types import CampaignKind, ChallengeFunding, ChallengePeriod, RewardKind
 from coalition.graphql.programme.types import BirthdayPeriod, EnrolmentMode, TierBasis
 from coalition.platform.programme import rules as coalition_rules
@@ -49,6 +50,9 @@ class CampaignInput:
     categories: list[str] = strawberry.field(default_factory=list)
     tiers: list[str] = strawberry.field(default_factory=list)
     min_spend: Decimal | None = None
+    audience: CampaignAudienceInput | None = strawberry.field(
+        default=None, description="Omit for every member; the audience is drawn when the campaign starts."
+    )
 
 
 @strawberry.input

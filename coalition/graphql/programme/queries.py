@@ -4,11 +4,13 @@ till, the audit log and the programme terms."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import strawberry
 from strawberry.types import Info
 
 from coalition.graphql import permissions
-from coalition.graphql.common import keyset_cursor, page_size, parse_keyset_cursor
+from coalition.graphql.common import keyset_cursor, page_size, parse_id, parse_keyset_cursor
 from coalition.graphql.context import Context
 from coalition.graphql.partners.types import Campaign, Challenge, Coupon, EarnRules, Reward, StampCard
 from coalition.graphql.programme.types import (
@@ -61,6 +63,17 @@ class ProgrammeQueries:
                 include_ended=include_ended and permissions.may_see_ended_campaigns(principal),
             )
         return [Campaign.of(c) for c in found]
+
+    @strawberry.field(description="One campaign (as the campaigns list shows them), with its audience and experiment.")
+    async def campaign(self, info: Info[Context, None], id: strawberry.ID) -> Campaign | None:
+        principal = info.context.principal
+        async with info.context.services.engine.connect() as connection:
+            found = await partner_reads.campaign(connection, principal.coalition_id, parse_id(id))
+        if found is None or not permissions.may_see_campaign(
+            principal, found.partner_id, found.ends_at <= datetime.now(UTC)
+        ):
+            return None
+        return Campaign.of(found)
 
     @strawberry.field(description="Cross-shop challenges running or coming up.")
     async def challenges(self, info: Info[Context, None], include_ended: bool = False) -> list[Challenge]:
