@@ -23,6 +23,7 @@ from coalition.web.pages import AnyRequest, html_page, page_language
 from coalition.web.portal.routes import ROUTES as PORTAL
 from coalition.web.public.language import choose_language
 from coalition.web.public.terms import terms_page
+from coalition.web.shop.programme.routes import ROUTES as SHOP_PROGRAMME
 from coalition.web.shop.routes import ROUTES as SHOP
 from coalition.web.viewers import NotAllowed, SignInRequired
 from coalition.web.wallet.account.routes import ROUTES as WALLET_ACCOUNT
@@ -46,6 +47,7 @@ def web_router(schema: Schema) -> Router:
             static,
             *PORTAL,
             *SHOP,
+            *SHOP_PROGRAMME,
             *OPERATOR,
             *WALLET_ACCOUNT,
             *WALLET_PROGRAMME,

@@ -46,6 +46,7 @@ from coalition.graphql.programme.inputs import (
     StampCardInput,
     TransferPointsInput,
     UseCouponInput,
+    earn_rules_of,
 )
 from coalition.graphql.programme.types import (
     BuyRewardPayload,
@@ -66,15 +67,6 @@ from coalition.platform.members import service as member_service
 from coalition.platform.programme import giving
 from coalition.platform.programme import rules as coalition_rules
 from coalition.platform.programme import service as programme
-
-
-def _earn_rules(data: EarnRulesInput) -> partner_rules.EarnRules:
-    return partner_rules.EarnRules(
-        base_rate=data.base_rate,
-        category_rates=tuple(partner_rules.CategoryRate(c.category, c.rate) for c in data.category_rates),
-        thresholds=tuple(partner_rules.Threshold(t.min_spend, t.points) for t in data.thresholds),
-        max_points_per_transaction=data.max_points_per_transaction,
-    )
 
 
 def _rules_changes(data: CoalitionRulesInput) -> coalition_rules.CoalitionRulesChanges:
@@ -158,7 +150,9 @@ class ProgrammeMutations:
     ) -> EarnRulesPayload:
         target = managed_partner(info.context, "change earn rules", partner_id)
         async with info.context.unit_of_work() as session:
-            saved = await partner_programme.set_earn_rules(session, info.context.principal, target, _earn_rules(input))
+            saved = await partner_programme.set_earn_rules(
+                session, info.context.principal, target, earn_rules_of(input)
+            )
         return EarnRulesPayload(rules=EarnRules.of(saved))
 
     @strawberry.mutation(description="Operator: the coalition-wide rules (sections left out are kept).")

@@ -13,17 +13,21 @@ from coalition.graphql import permissions
 from coalition.graphql.common import keyset_cursor, page_size, parse_id, parse_keyset_cursor
 from coalition.graphql.context import Context
 from coalition.graphql.partners.types import Campaign, Challenge, Coupon, EarnRules, Reward, StampCard
+from coalition.graphql.programme.inputs import EarnPreviewInput, earn_rules_of
 from coalition.graphql.programme.types import (
     AuditConnection,
     AuditEntry,
     AuditEntryEdge,
     Charity,
     CoalitionRules,
+    EarnPreview,
+    EarnPreviewPayload,
     ProgramTerms,
     TermsSection,
 )
 from coalition.partners import reads as partner_reads
 from coalition.partners import terms
+from coalition.partners.earning import preview as earn_preview
 from coalition.platform.audit import reads as audit_reads
 from coalition.platform.errors import validation
 from coalition.platform.programme import reads as programme_reads
@@ -49,6 +53,24 @@ class ProgrammeQueries:
         async with info.context.services.engine.connect() as connection:
             rules = await partner_reads.earn_rules(connection, target)
         return EarnRules.of(rules) if rules else None
+
+    @strawberry.field(
+        description="MANAGER (own shop) or operator: what a sample basket would earn under earn rules being "
+        "edited, by the till's own engine, before saving them; errors as setEarnRules would give."
+    )
+    @permissions.refusals_as(EarnPreviewPayload)
+    async def earn_preview(
+        self, info: Info[Context, None], input: EarnPreviewInput, partner_id: strawberry.ID | None = None
+    ) -> EarnPreviewPayload:
+        target = permissions.managed_partner(info.context, "preview earn rules", partner_id)
+        earned = await earn_preview.preview(
+            info.context.services.till_setups,
+            target,
+            earn_rules_of(input.rules),
+            input.amount,
+            [earn_preview.SampleLine(line.category, line.amount) for line in input.lines],
+        )
+        return EarnPreviewPayload(preview=EarnPreview(points=earned.points, explanation=earned.explanation))
 
     @strawberry.field(description="Campaigns: a partner's own and the coalition-wide ones; running and upcoming.")
     async def campaigns(
