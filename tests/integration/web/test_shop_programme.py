@@ -234,3 +234,19 @@ async def test_rewards_and_stamp_cards_are_added_withdrawn_and_retired(shops: Sh
     assert (await _post(shops.other_owner, rewards, withdraw.group(1), {})).status_code == 404
     assert (await _post(shops.owner, rewards, withdraw.group(1), {})).status_code == 303
     assert "(withdrawn)" in (await shops.owner.get(rewards)).text
+
+
+@pytest.mark.parametrize("language", ["nl", "fr", "pl", "nb"])
+async def test_every_page_speaks_each_language(shops: Shops, language: str) -> None:
+    campaigns = (await shops.owner.get(f"{PROGRAMME}/campaigns")).text
+    links = re.findall(r'href="(/portal/shop/programme/campaigns/[0-9a-f-]{36})"', campaigns)
+    for path in [*PAGES, *links[:1]]:
+        page = await shops.owner.get(path, headers={"Accept-Language": language})
+        assert page.status_code == 200, path
+        assert f'<html lang="{language}">' in page.text
+    bad = await shops.owner.post(
+        f"{PROGRAMME}/rules",
+        data={"_csrf_token": form_token(await shops.owner.get(PROGRAMME)), "baseRate": "x"},
+        headers={"Accept-Language": language},
+    )
+    assert _error(bad, "baseRate") not in {"", "Enter a number, such as 1.5"}
