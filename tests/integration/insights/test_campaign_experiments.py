@@ -224,3 +224,29 @@ async def test_only_the_shop_running_it_and_the_operator_see_the_audience(shop: 
     seen = (await gql(shop.town.operator_token, REPORT, id=campaign_id))["data"]["campaign"]
     assert seen["audience"]["segment"] == "Loyal"
     assert seen["experiment"] is not None
+
+
+UPDATE = """mutation($id: ID!, $input: CampaignInput!) { updateCampaign(id: $id, input: $input) {
+  campaign { id name audience { segment holdoutShare drawnAt } } errors { code message field } } }"""
+
+
+async def test_a_campaign_is_changed_before_it_starts_and_not_after(shop: Shop, gql: GraphQL) -> None:
+    later = datetime.now(UTC) + timedelta(days=3)
+    created = await gql(shop.key, CREATE, input=_campaign(later, "Loyal", "0.1"))
+    campaign_id = created["data"]["createCampaign"]["campaign"]["id"]
+    changed = await gql(shop.key, UPDATE, id=campaign_id, input=_campaign(later, "At risk", "0.2", name="Again"))
+    payload = changed["data"]["updateCampaign"]
+    assert payload["errors"] == []
+    assert (payload["campaign"]["name"], payload["campaign"]["audience"]["segment"]) == ("Again", "At risk")
+    bad = await gql(shop.key, UPDATE, id=campaign_id, input=_campaign(later, "Whales", "0.2"))
+    assert [(e["code"], e["field"]) for e in bad["data"]["updateCampaign"]["errors"]] == [
+        ("VALIDATION", ["audience", "segment"])
+    ]
+
+    started = await gql(shop.key, CREATE, input=_campaign(shop.start, "Loyal", "0.1"))
+    started_id = started["data"]["createCampaign"]["campaign"]["id"]
+    refused = await gql(shop.key, UPDATE, id=started_id, input=_campaign(shop.start, "Champions", "0.1"))
+    assert [e["code"] for e in refused["data"]["updateCampaign"]["errors"]] == ["CONFLICT"]
+    _, other = await shop.town.partner("Florist")
+    hidden = await gql(other, UPDATE, id=campaign_id, input=_campaign(later, "Loyal", "0.1"))
+    assert [e["code"] for e in hidden["data"]["updateCampaign"]["errors"]] == ["NOT_FOUND"]
