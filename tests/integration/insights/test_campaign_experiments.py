@@ -4,6 +4,7 @@ members (the holdout gets no bonus), and the experiment report."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -250,3 +251,24 @@ async def test_a_campaign_is_changed_before_it_starts_and_not_after(shop: Shop, 
     _, other = await shop.town.partner("Florist")
     hidden = await gql(other, UPDATE, id=campaign_id, input=_campaign(later, "Loyal", "0.1"))
     assert [e["code"] for e in hidden["data"]["updateCampaign"]["errors"]] == ["NOT_FOUND"]
+
+
+async def test_two_workers_drawing_at_once_draw_the_audience_once(shop: Shop, gql: GraphQL) -> None:
+    later = datetime.now(UTC) + timedelta(days=5)
+    created = await gql(shop.key, CREATE, input=_campaign(later, "Hibernating", "0.5"))
+    campaign_id = uuid.UUID(created["data"]["createCampaign"]["campaign"]["id"])
+
+    async def draw() -> bool:
+        async with shop.town.engine.begin() as connection:
+            return await campaign_experiments.draw(connection, campaign_id, later)
+
+    outcomes = await asyncio.gather(draw(), draw(), draw())
+    assert sorted(outcomes) == [False, False, True]
+    async with shop.town.engine.connect() as connection:
+        rows = (
+            await connection.execute(
+                text("SELECT count(*), count(DISTINCT member_id) FROM campaign_members WHERE campaign_id = :id"),
+                {"id": campaign_id},
+            )
+        ).one()
+    assert rows[0] == rows[1] > 0
