@@ -6,6 +6,8 @@ with these cron jobs against the configured (or embedded) Redis.
   not yet settled, notices, tier reviews, for the coalitions that need them.
 - ``deliver_notices`` (every minute): send the outbox to the webhook, signed.
 - ``send_mail`` (every minute): send the due e-mails of the outbox over SMTP.
+- ``apply_retention`` (hourly): what identifies purchases older than each
+  coalition's retention setting (basket lines, receipt references) goes.
 - ``draw_audiences`` (every minute): aimed campaigns that have started get
   their audience and holdout drawn (until then no member gets them).
 
@@ -31,12 +33,14 @@ from arq.worker import Worker
 from sqlalchemy.engine import make_url
 
 from coalition.insights import campaign_experiments
+from coalition.platform.members import privacy
 from coalition.platform.notices import service as notices
 from coalition.platform.outbox import service as outbox
 from coalition.platform.outbox.smtp import SmtpSender
-from coalition.platform.runtime.database import create_engine
+from coalition.platform.runtime.database import create_engine, create_sessionmaker
 from coalition.platform.runtime.logging import configure_logging
 from coalition.platform.runtime.settings import Settings
+from coalition.platform.runtime.unit_of_work import unit_of_work
 from coalition.settlement.tasks import catch_up
 
 REDIS_WAIT_ATTEMPTS = 10**9  # two seconds apart: indefinitely
@@ -80,6 +84,13 @@ async def send_mail(ctx: dict[str, Any]) -> dict[str, int]:
     clock: Clock = ctx["clock"]
     sending = await outbox.send_due(ctx["engine"], SmtpSender(settings.smtp_url, settings.mail_from), clock())
     return {"sent": sending.sent, "failed": sending.failed}
+
+
+async def apply_retention(ctx: dict[str, Any]) -> dict[str, int]:
+    clock: Clock = ctx["clock"]
+    async with unit_of_work(create_sessionmaker(ctx["engine"])) as session:
+        done = await privacy.apply_retention(session, clock())
+    return {"lines": sum(d.lines for d in done), "receipts": sum(d.receipts for d in done)}
 
 
 async def draw_audiences(ctx: dict[str, Any]) -> dict[str, int]:
@@ -128,7 +139,7 @@ def create_worker(settings: Settings, *, clock: Clock = _utc_now, **overrides: A
     every = settings.worker_interval_minutes
     database = database_tag(settings)
     options: dict[str, Any] = {
-        "functions": [nightly, deliver_notices, send_mail, draw_audiences],
+        "functions": [nightly, deliver_notices, send_mail, apply_retention, draw_audiences],
         "cron_jobs": [
             cron(
                 nightly,
@@ -140,6 +151,7 @@ def create_worker(settings: Settings, *, clock: Clock = _utc_now, **overrides: A
             ),
             cron(deliver_notices, name=f"cron:deliver_notices:{database}", second=30, unique=True, timeout=300),
             cron(send_mail, name=f"cron:send_mail:{database}", second=15, unique=True, timeout=300),
+            cron(apply_retention, name=f"cron:apply_retention:{database}", minute=45, unique=True, timeout=1800),
             cron(draw_audiences, name=f"cron:draw_audiences:{database}", second=5, unique=True, timeout=300),
         ],
         "queue_name": f"arq:queue:coalition:{database}",

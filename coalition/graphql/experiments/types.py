@@ -5,12 +5,15 @@ statistics meet without an import cycle."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import uuid
+from datetime import UTC, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 
 import strawberry
+from strawberry.types import Info
 
 from coalition.graphql.common import Money
+from coalition.graphql.context import Context
 from coalition.insights import campaign_experiments
 from coalition.insights.experiments import ArmSummary, Difference, SampleRatioCheck
 from coalition.insights.experiments import Verdict as VerdictValue
@@ -45,6 +48,14 @@ class CampaignAudience:
     drawn_at: datetime | None = strawberry.field(description="When the audience was drawn; null before the start.")
     treatment_members: int
     holdout_members: int
+
+    @classmethod
+    async def load(
+        cls, info: Info[Context, None], campaign_id: uuid.UUID, audience: partner_rules.Audience
+    ) -> CampaignAudience:
+        async with info.context.services.engine.connect() as connection:
+            draw = await campaign_experiments.drawn(connection, campaign_id)
+        return cls.of(audience, draw)
 
     @classmethod
     def of(cls, audience: partner_rules.Audience, draw: campaign_experiments.Draw) -> CampaignAudience:
@@ -155,6 +166,14 @@ class ExperimentReport:
     spend_per_member_difference: SpendDifference | None
     spend_verdict: Verdict  # type: ignore[valid-type]
     sample_ratio: SampleRatio | None
+
+    @classmethod
+    async def load(cls, info: Info[Context, None], campaign_id: uuid.UUID) -> ExperimentReport | None:
+        async with info.context.services.engine.connect() as connection:
+            report = await campaign_experiments.report(connection, campaign_id, datetime.now(UTC))
+        if report is None:
+            return None
+        return cls.of(report, (await info.context.coalition()).currency)
 
     @classmethod
     def of(cls, report: campaign_experiments.ExperimentReport, currency: str) -> ExperimentReport:

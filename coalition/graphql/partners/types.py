@@ -15,7 +15,7 @@ from coalition.graphql import permissions
 from coalition.graphql.common import Money, Node, PageInfo, page_size, parse_id, plain
 from coalition.graphql.context import Context
 from coalition.graphql.experiments.types import CampaignAudience, ExperimentReport
-from coalition.insights import campaign_experiments
+from coalition.partners import reads as partner_reads
 from coalition.partners.earning import model as partner_rules
 from coalition.partners.reads import CouponRecord, RewardRecord, StampCardRecord
 from coalition.partners.rewards import coupon_qr_svg
@@ -71,6 +71,14 @@ class Partner(Node):
         if not permissions.may_see_outstanding_points(info.context.principal, partner_id):
             return None
         return await info.context.outstanding.load(partner_id) or 0
+
+    @strawberry.field(description="The IBAN payouts go to, compact (the operator and the shop's MANAGER).")
+    async def payout_iban(self, info: Info[Context, None]) -> str | None:
+        partner_id = uuid.UUID(self.id)
+        if not permissions.may_see_payout_account(info.context.principal, partner_id):
+            return None
+        async with info.context.services.reads.connect() as connection:
+            return await partner_reads.payout_iban(connection, partner_id)
 
 
 @strawberry.type
@@ -215,9 +223,7 @@ class Campaign:
     async def audience(self, info: Info[Context, None]) -> CampaignAudience | None:
         if self.aimed_at is None or not permissions.may_see_campaign_audience(info.context.principal, self.partner_id):
             return None
-        async with info.context.services.engine.connect() as connection:
-            draw = await campaign_experiments.drawn(connection, uuid.UUID(self.id))
-        return CampaignAudience.of(self.aimed_at, draw)
+        return await CampaignAudience.load(info, uuid.UUID(self.id), self.aimed_at)
 
     @strawberry.field(
         description="Treatment against holdout, for a campaign aimed with a holdout once its audience is drawn "
@@ -226,11 +232,7 @@ class Campaign:
     async def experiment(self, info: Info[Context, None]) -> ExperimentReport | None:
         if self.aimed_at is None or not permissions.may_see_campaign_audience(info.context.principal, self.partner_id):
             return None
-        async with info.context.services.engine.connect() as connection:
-            report = await campaign_experiments.report(connection, uuid.UUID(self.id), datetime.now(UTC))
-        if report is None:
-            return None
-        return ExperimentReport.of(report, (await info.context.coalition()).currency)
+        return await ExperimentReport.load(info, uuid.UUID(self.id))
 
     @strawberry.field(description="Whose campaign; null for a coalition-wide one (funded by the coalition).")
     async def partner(self, info: Info[Context, None]) -> Partner | None:
