@@ -5,6 +5,7 @@
     uv run python -m bench settlement [...]   a day's settlement vs a bare GROUP BY
     uv run python -m bench earn-lines [...]   an earn keeping a five-line basket vs one without
     uv run python -m bench import [...]       importing 1.5 million receipt lines vs a bare COPY
+    uv run python -m bench aimed-earn [...]   an earn with a campaign aimed at an audience vs without
     uv run python -m bench portal [...]       the portal's pages (the till's earn) vs the same through the API
     uv run python -m bench soak [...]         30 minutes at half capacity: memory, p99, failures
     uv run python -m bench insights [...]     the insights rollup vs a bare GROUP BY; each report's p50/p99
@@ -36,6 +37,10 @@ def main() -> None:
         from bench import earn_lines
 
         earn_lines.main(args)
+    elif name == "aimed-earn":
+        from bench import aimed_earn
+
+        aimed_earn.main(args)
     elif name == "import":
         from bench import importing
 

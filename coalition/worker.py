@@ -10,6 +10,8 @@ with these cron jobs against the configured (or embedded) Redis.
   coalition's retention setting (basket lines, receipt references) goes.
 - ``insights_rollup`` (with ``nightly``'s interval, and at start-up): the
   insights' daily rollups caught up with new purchases and postings.
+- ``draw_audiences`` (every minute): aimed campaigns that have started get
+  their audience and holdout drawn (until then no member gets them).
 
 Told to stop (SIGTERM, SIGINT), the worker takes no new job, lets the
 running one finish its current step and return, and exits 0. A job still
@@ -32,6 +34,7 @@ from arq.connections import RedisSettings
 from arq.worker import Worker
 from sqlalchemy.engine import make_url
 
+from coalition.insights import campaign_experiments
 from coalition.insights.rollup import roll_up
 from coalition.platform.members import privacy
 from coalition.platform.notices import service as notices
@@ -99,6 +102,14 @@ async def apply_retention(ctx: dict[str, Any]) -> dict[str, int]:
     return {"lines": sum(d.lines for d in done), "receipts": sum(d.receipts for d in done)}
 
 
+async def draw_audiences(ctx: dict[str, Any]) -> dict[str, int]:
+    """Aimed campaigns that started since the last tick get their audience and holdout."""
+    clock: Clock = ctx["clock"]
+    async with ctx["engine"].begin() as connection:
+        drawn = await campaign_experiments.draw_due(connection, clock())
+    return {"drawn": drawn}
+
+
 class _StoppableWorker(Worker):
     """arq's worker, with a stop that ends in exit 0."""
 
@@ -137,7 +148,7 @@ def create_worker(settings: Settings, *, clock: Clock = _utc_now, **overrides: A
     every = settings.worker_interval_minutes
     database = database_tag(settings)
     options: dict[str, Any] = {
-        "functions": [nightly, insights_rollup, deliver_notices, send_mail, apply_retention],
+        "functions": [nightly, insights_rollup, deliver_notices, send_mail, apply_retention, draw_audiences],
         "cron_jobs": [
             cron(
                 nightly,
@@ -159,6 +170,7 @@ def create_worker(settings: Settings, *, clock: Clock = _utc_now, **overrides: A
             cron(deliver_notices, name=f"cron:deliver_notices:{database}", second=30, unique=True, timeout=300),
             cron(send_mail, name=f"cron:send_mail:{database}", second=15, unique=True, timeout=300),
             cron(apply_retention, name=f"cron:apply_retention:{database}", minute=45, unique=True, timeout=1800),
+            cron(draw_audiences, name=f"cron:draw_audiences:{database}", second=5, unique=True, timeout=300),
         ],
         "queue_name": f"arq:queue:coalition:{database}",
         "on_startup": startup,

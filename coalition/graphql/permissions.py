@@ -246,6 +246,28 @@ def statement_partner(principal: Principal, partner_id: str | None) -> uuid.UUID
     return None
 
 
+def may_see_campaign_audience(principal: Principal, campaign_partner_id: uuid.UUID | None) -> bool:
+    """Who a campaign is aimed at, and how it did against its holdout: the
+    shop that runs it (its managers) and the operator; never members, tills,
+    or other shops."""
+    if principal.kind == CredentialKind.OPERATOR:
+        return True
+    return (
+        principal.kind == CredentialKind.PARTNER
+        and principal.role == PartnerRole.MANAGER
+        and campaign_partner_id is not None
+        and principal.partner_id == campaign_partner_id
+    )
+
+
+def may_see_campaign(principal: Principal, campaign_partner_id: uuid.UUID | None, ended: bool) -> bool:
+    """One campaign, as the campaigns list shows it: a shop sees its own and
+    the coalition's; members see those not ended; the operator every one."""
+    if principal.kind == CredentialKind.PARTNER and campaign_partner_id not in (None, principal.partner_id):
+        return False
+    return not ended or may_see_ended_campaigns(principal)
+
+
 # ---------- members' personal data ----------
 
 

@@ -1,16 +1,22 @@
 """Purchases' SQL: the receipt import's staging tables, loaded by COPY, and
-the set-based inserts that move them into ``purchases`` and ``purchase_lines``."""
+the set-based inserts that move them into ``purchases`` and ``purchase_lines``;
+an aimed campaign's audience drawn from them, and its members' outcomes."""
 
 from __future__ import annotations
 
 import io
 import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from coalition.platform.runtime.database import Executor
+
+from .model import Purchase
 
 # Dropped when the import's transaction ends, committed or not.
 _STAGING = (
@@ -120,3 +126,122 @@ async def matched_receipts(connection: Executor, coalition_id: uuid.UUID) -> lis
 
 async def staged_lines(connection: Executor) -> list[Any]:
     return list((await connection.execute(_LINES)).all())
+
+
+# ---------- aimed campaigns ----------
+
+
+@dataclass(frozen=True)
+class AimedCampaign:
+    id: uuid.UUID
+    coalition_id: uuid.UUID
+    partner_id: uuid.UUID | None
+    starts_at: datetime
+    ends_at: datetime
+    audience_kind: str
+    audience_segment: str | None
+    holdout_share: Decimal | None
+    drawn_at: datetime | None
+    timezone: str
+
+
+_CAMPAIGN = """SELECT c.id, c.coalition_id, c.partner_id, c.starts_at, c.ends_at, c.audience_kind,
+                      c.audience_segment, c.holdout_share, c.drawn_at, k.timezone
+                 FROM campaigns c JOIN coalitions k ON k.id = c.coalition_id
+                WHERE c.audience_kind IS NOT NULL"""
+
+
+def _aimed(row: Any) -> AimedCampaign:
+    return AimedCampaign(*row)
+
+
+async def aimed_campaign(
+    connection: Executor, campaign_id: uuid.UUID, *, for_update: bool = False
+) -> AimedCampaign | None:
+    query = _CAMPAIGN + " AND c.id = :id" + (" FOR UPDATE OF c" if for_update else "")
+    row = (await connection.execute(text(query), {"id": campaign_id})).first()
+    return None if row is None else _aimed(row)
+
+
+async def due_for_draw(connection: Executor, now: datetime) -> list[uuid.UUID]:
+    """Aimed campaigns that have started, are still running and have no audience drawn yet."""
+    rows = await connection.execute(
+        text(_CAMPAIGN + " AND c.drawn_at IS NULL AND c.starts_at <= :now AND c.ends_at > :now ORDER BY c.starts_at"),
+        {"now": now},
+    )
+    return [row.id for row in rows]
+
+
+async def purchases_before(
+    connection: Executor, coalition_id: uuid.UUID, partner_id: uuid.UUID | None, before: datetime
+) -> list[Purchase]:
+    """Every purchase before ``before`` at the shop (no partner: anywhere in the coalition)."""
+    rows = await connection.execute(
+        text(
+            "SELECT member_id, partner_id, occurred_at, total_minor FROM purchases"
+            " WHERE coalition_id = :coalition AND occurred_at < :before"
+            " AND (CAST(:partner AS uuid) IS NULL OR partner_id = :partner)"
+        ),
+        {"coalition": coalition_id, "partner": partner_id, "before": before},
+    )
+    return [Purchase(row.member_id, row.partner_id, row.occurred_at, row.total_minor) for row in rows]
+
+
+async def store_draw(
+    connection: Executor,
+    campaign_id: uuid.UUID,
+    treatment: list[uuid.UUID],
+    holdout: list[uuid.UUID],
+    seed: bytes | None,
+    drawn_at: datetime,
+) -> None:
+    if treatment or holdout:
+        await connection.execute(
+            text(
+                "INSERT INTO campaign_members (member_id, campaign_id, arm)"
+                " SELECT member_id, :campaign, arm FROM unnest(CAST(:members AS uuid[]), CAST(:arms AS text[]))"
+                " AS t(member_id, arm)"
+            ),
+            {
+                "campaign": campaign_id,
+                "members": treatment + holdout,
+                "arms": ["TREATMENT"] * len(treatment) + ["HOLDOUT"] * len(holdout),
+            },
+        )
+    await connection.execute(
+        text("UPDATE campaigns SET drawn_at = :at, holdout_seed = :seed WHERE id = :id"),
+        {"at": drawn_at, "seed": seed, "id": campaign_id},
+    )
+
+
+@dataclass(frozen=True)
+class ArmOutcome:
+    member_id: uuid.UUID
+    arm: str
+    purchases: int
+    spend_minor: int
+
+
+async def outcomes(connection: Executor, campaign: AimedCampaign, until: datetime) -> list[ArmOutcome]:
+    """Each drawn member's purchases and spend from the campaign's start to ``until``
+    (at its shop; for a coalition-wide campaign, anywhere), zero for none."""
+    rows = await connection.execute(
+        text(
+            """SELECT cm.member_id, cm.arm, count(p.id) AS purchases, coalesce(sum(p.total_minor), 0) AS spend
+                 FROM campaign_members cm
+                 LEFT JOIN purchases p
+                   ON p.member_id = cm.member_id AND p.occurred_at >= :start AND p.occurred_at < :until
+                  AND (CAST(:partner AS uuid) IS NULL OR p.partner_id = :partner)
+                WHERE cm.campaign_id = :campaign
+                GROUP BY cm.member_id, cm.arm"""
+        ),
+        {"campaign": campaign.id, "start": campaign.starts_at, "until": until, "partner": campaign.partner_id},
+    )
+    return [ArmOutcome(row.member_id, row.arm, int(row.purchases), int(row.spend)) for row in rows]
+
+
+async def arm_sizes(connection: Executor, campaign_id: uuid.UUID) -> dict[str, int]:
+    rows = await connection.execute(
+        text("SELECT arm, count(*) FROM campaign_members WHERE campaign_id = :id GROUP BY arm"), {"id": campaign_id}
+    )
+    return {arm: int(count) for arm, count in rows}

@@ -5,6 +5,7 @@ shop, the operator every shop."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -90,6 +91,14 @@ def _campaign_snapshot(campaign: Campaign) -> dict[str, Any]:
 
 
 async def create_campaign(session: AsyncSession, principal: Principal, campaign: Campaign) -> Campaign:
+    await _check_campaign(session, principal, campaign)
+    saved = await repository.insert_campaign(session, principal.coalition_id, campaign)
+    announce_after_commit(session, RULES_CHANGED)
+    await record_change(session, principal, "campaign.create", saved.id, after=_campaign_snapshot(saved))
+    return saved
+
+
+async def _check_campaign(session: AsyncSession, principal: Principal, campaign: Campaign) -> None:
     coalition_rules = await programme.current_rules(session, principal.coalition_id)
     earn_rules = None
     if campaign.partner_id is not None:
@@ -101,9 +110,28 @@ async def create_campaign(session: AsyncSession, principal: Principal, campaign:
         raise validation(f"no such tier: {', '.join(sorted(unknown))}", "tiers")
     if campaign.reward_id is not None:
         await reward_for(session, principal, campaign.reward_id, campaign.partner_id)
-    saved = await repository.insert_campaign(session, principal.coalition_id, campaign)
+
+
+async def update_campaign(session: AsyncSession, principal: Principal, campaign: Campaign) -> Campaign:
+    """Changes a campaign that has not started yet (its audience is drawn when
+    it starts, and members must not see the terms change under them)."""
+    found = await repository.campaign(session, campaign.id, principal.coalition_id)
+    if found is None or (principal.partner_id is not None and found.partner_id != principal.partner_id):
+        raise DomainError(ErrorCode.NOT_FOUND, "no such campaign", ("id",))
+    if found.starts_at <= datetime.now(UTC):
+        raise DomainError(ErrorCode.CONFLICT, "a campaign that has started cannot be changed; end it instead", ("id",))
+    changed = replace(campaign, partner_id=found.partner_id)
+    await _check_campaign(session, principal, changed)
+    saved = await repository.update_campaign(session, changed)
     announce_after_commit(session, RULES_CHANGED)
-    await record_change(session, principal, "campaign.create", saved.id, after=_campaign_snapshot(saved))
+    await record_change(
+        session,
+        principal,
+        "campaign.update",
+        saved.id,
+        before=_campaign_snapshot(found),
+        after=_campaign_snapshot(saved),
+    )
     return saved
 
 

@@ -117,3 +117,7 @@ async def member_challenges(
     # A month starts at most 31 days back, a week 7: read from the earlier one.
     days, done = await repository.member_challenge_days(connection, member_id, today - timedelta(days=31))
     return challenge_standings(running, days, done, today)
+
+
+async def campaign(connection: Executor, coalition_id: uuid.UUID, campaign_id: uuid.UUID) -> Campaign | None:
+    return await repository.campaign(connection, campaign_id, coalition_id)

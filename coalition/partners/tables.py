@@ -10,6 +10,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     Numeric,
     PrimaryKeyConstraint,
     String,
@@ -98,9 +99,32 @@ campaigns = Table(
     Column("tiers", ARRAY(Text), nullable=False, server_default="{}"),
     Column("min_spend", Numeric(12, 2), nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # NULL: every member; SEGMENT or LAPSED: only that audience, as of the start.
+    Column("audience_kind", String(8), nullable=True),
+    Column("audience_segment", Text, nullable=True),
+    # The share of the audience held out (drawn at the start) to measure the campaign.
+    Column("holdout_share", Numeric(4, 3), nullable=True),
+    Column("holdout_seed", LargeBinary(16), nullable=True),
+    # When the audience and its holdout were drawn; NULL until the campaign starts.
+    Column("drawn_at", DateTime(timezone=True), nullable=True),
     CheckConstraint("kind IN ('MULTIPLIER', 'FIXED_BONUS', 'COUPON')", name="kind_known"),
+    CheckConstraint("audience_kind IN ('SEGMENT', 'LAPSED')", name="audience_known"),
+    CheckConstraint("holdout_share IS NULL OR audience_kind IS NOT NULL", name="holdout_needs_audience"),
     CheckConstraint("ends_at > starts_at", name="ends_after_start"),
     Index("ix_campaigns_coalition_ends", "coalition_id", "ends_at"),
+)
+
+# An aimed campaign's audience as drawn at its start: each member and their
+# arm. The member leads the key, as the till reads it by member.
+campaign_members = Table(
+    "campaign_members",
+    metadata,
+    Column("member_id", UUID(as_uuid=True), ForeignKey("members.id"), nullable=False),
+    Column("campaign_id", UUID(as_uuid=True), ForeignKey("campaigns.id"), nullable=False),
+    Column("arm", String(9), nullable=False),
+    PrimaryKeyConstraint("member_id", "campaign_id"),
+    CheckConstraint("arm IN ('TREATMENT', 'HOLDOUT')", name="arm_known"),
+    Index("ix_campaign_members_campaign", "campaign_id", "arm"),
 )
 
 challenges = Table(

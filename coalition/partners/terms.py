@@ -180,10 +180,10 @@ async def write(connection: Executor, coalition: CoalitionRecord, rules: Coaliti
             what = t.plural("+{points} point", "+{points} points", bonus, points=t.number(bonus))
         else:
             what = t("a coupon")
-        promo_lines.append(
-            t("{name} ({who}): {what}, from {start} until {end}.", name=campaign.name, who=who, what=what,
-              start=t.date(campaign.starts_at), end=t.date(campaign.ends_at))
-        )  # fmt: skip
+        line = t("{name} ({who}): {what}, from {start} until {end}.", name=campaign.name, who=who, what=what,
+                 start=t.date(campaign.starts_at), end=t.date(campaign.ends_at))  # fmt: skip
+        # An aimed campaign reaches a segment, less its holdout: the terms must not promise it to everyone.
+        promo_lines.append(f"{line} {t('For selected members only.')}" if campaign.audience else line)
     for challenge in await repository.challenge_list(connection, coalition.id, now):
         period = t("week") if challenge.period == "WEEK" else t("month")
         promo_lines.append(

@@ -24,6 +24,7 @@ from coalition.web.portal.routes import ROUTES as PORTAL
 from coalition.web.public.language import choose_language
 from coalition.web.public.terms import terms_page
 from coalition.web.shop.dashboard.routes import ROUTES as SHOP_DASHBOARD
+from coalition.web.shop.programme.routes import ROUTES as SHOP_PROGRAMME
 from coalition.web.shop.routes import ROUTES as SHOP
 from coalition.web.shop.settings.routes import ROUTES as SHOP_SETTINGS
 from coalition.web.viewers import NotAllowed, SignInRequired
@@ -50,6 +51,7 @@ def web_router(schema: Schema) -> Router:
             *SHOP,
             *SHOP_DASHBOARD,
             *SHOP_SETTINGS,
+            *SHOP_PROGRAMME,
             *OPERATOR,
             *WALLET_ACCOUNT,
             *WALLET_PROGRAMME,

@@ -14,7 +14,8 @@ from coalition.graphql import permissions
 from coalition.graphql.common import MutationError, Node
 from coalition.graphql.context import Context
 from coalition.graphql.ledger.types import Wallet
-from coalition.graphql.partners.types import Challenge, Coupon, CouponStatus, StampCard, StampProgress
+from coalition.graphql.partners.challenges import Challenge
+from coalition.graphql.partners.types import Coupon, CouponStatus, StampCard, StampProgress
 from coalition.graphql.privacy.types import MemberProfile
 from coalition.graphql.programme.types import MemberTier
 from coalition.partners import reads as partner_reads

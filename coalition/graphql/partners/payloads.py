@@ -5,7 +5,8 @@ from __future__ import annotations
 import strawberry
 
 from coalition.graphql.common import MutationError
-from coalition.graphql.partners.types import Campaign, Challenge, Coupon, EarnRules, Partner, Reward, StampCard
+from coalition.graphql.partners.challenges import Challenge
+from coalition.graphql.partners.types import Campaign, Coupon, EarnRules, Partner, Reward, StampCard
 
 
 @strawberry.type

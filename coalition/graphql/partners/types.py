@@ -1,5 +1,6 @@
 """GraphQL types of partners and their own programmes: the coalition and its
-shops, earn rules, campaigns, challenges, rewards, coupons and stamp cards."""
+shops, earn rules, campaigns, rewards, coupons and stamp cards (challenges
+are in ``challenges.py``)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from strawberry.types import Info
 from coalition.graphql import permissions
 from coalition.graphql.common import Money, Node, PageInfo, page_size, parse_id, plain
 from coalition.graphql.context import Context
+from coalition.graphql.experiments.types import CampaignAudience, ExperimentReport
 from coalition.partners import reads as partner_reads
 from coalition.partners.earning import model as partner_rules
 from coalition.partners.reads import CouponRecord, RewardRecord, StampCardRecord
@@ -217,6 +219,7 @@ class Campaign:
     min_spend: Decimal | None
     partner_id: strawberry.Private[uuid.UUID | None]
     reward_id: strawberry.Private[uuid.UUID | None]
+    aimed_at: strawberry.Private[partner_rules.Audience | None] = None
 
     @classmethod
     def of(cls, campaign: partner_rules.Campaign) -> Campaign:
@@ -233,7 +236,23 @@ class Campaign:
             min_spend=campaign.min_spend,
             partner_id=campaign.partner_id,
             reward_id=campaign.reward_id,
+            aimed_at=campaign.audience,
         )
+
+    @strawberry.field(description="Who it is aimed at (null: every member); the shop running it and the operator.")
+    async def audience(self, info: Info[Context, None]) -> CampaignAudience | None:
+        if self.aimed_at is None or not permissions.may_see_campaign_audience(info.context.principal, self.partner_id):
+            return None
+        return await CampaignAudience.load(info, uuid.UUID(self.id), self.aimed_at)
+
+    @strawberry.field(
+        description="Treatment against holdout, for a campaign aimed with a holdout once its audience is drawn "
+        "(final once it has ended); the shop running it and the operator."
+    )
+    async def experiment(self, info: Info[Context, None]) -> ExperimentReport | None:
+        if self.aimed_at is None or not permissions.may_see_campaign_audience(info.context.principal, self.partner_id):
+            return None
+        return await ExperimentReport.load(info, uuid.UUID(self.id))
 
     @strawberry.field(description="Whose campaign; null for a coalition-wide one (funded by the coalition).")
     async def partner(self, info: Info[Context, None]) -> Partner | None:
@@ -246,38 +265,6 @@ class Campaign:
     @strawberry.field
     def running(self) -> bool:
         return self.starts_at <= datetime.now(UTC) < self.ends_at
-
-
-@strawberry.type
-class Challenge:
-    id: strawberry.ID
-    name: str
-    distinct_partners: int = strawberry.field(description="How many different shops to visit in the period.")
-    period: ChallengePeriod  # type: ignore[valid-type]
-    bonus_points: int
-    funding: ChallengeFunding  # type: ignore[valid-type]
-    starts_at: datetime
-    ends_at: datetime
-    partner_ids: strawberry.Private[tuple[uuid.UUID, ...]]
-
-    @classmethod
-    def of(cls, challenge: partner_rules.Challenge) -> Challenge:
-        return cls(
-            id=strawberry.ID(str(challenge.id)),
-            name=challenge.name,
-            distinct_partners=challenge.distinct_partners,
-            period=challenge.period,
-            bonus_points=challenge.bonus_points,
-            funding=challenge.funding,
-            starts_at=challenge.starts_at,
-            ends_at=challenge.ends_at,
-            partner_ids=challenge.partner_ids,
-        )
-
-    @strawberry.field(description="The shops that count (and, when SHARED, pay); empty: every partner.")
-    async def partners(self, info: Info[Context, None]) -> list[Partner]:
-        found = [await load_partner(info, p) for p in self.partner_ids]
-        return [p for p in found if p is not None]
 
 
 @strawberry.type

@@ -9,8 +9,10 @@ from decimal import Decimal
 
 import strawberry
 
+from coalition.graphql.experiments.types import CampaignAudienceInput
 from coalition.graphql.partners.types import CampaignKind, ChallengeFunding, ChallengePeriod, RewardKind
 from coalition.graphql.programme.types import BirthdayPeriod, EnrolmentMode, TierBasis
+from coalition.partners.earning import model as partner_rules
 from coalition.platform.programme import rules as coalition_rules
 
 
@@ -34,6 +36,15 @@ class EarnRulesInput:
     max_points_per_transaction: int | None = None
 
 
+def earn_rules_of(data: EarnRulesInput) -> partner_rules.EarnRules:
+    return partner_rules.EarnRules(
+        base_rate=data.base_rate,
+        category_rates=tuple(partner_rules.CategoryRate(c.category, c.rate) for c in data.category_rates),
+        thresholds=tuple(partner_rules.Threshold(t.min_spend, t.points) for t in data.thresholds),
+        max_points_per_transaction=data.max_points_per_transaction,
+    )
+
+
 @strawberry.input
 class CampaignInput:
     name: str
@@ -49,6 +60,9 @@ class CampaignInput:
     categories: list[str] = strawberry.field(default_factory=list)
     tiers: list[str] = strawberry.field(default_factory=list)
     min_spend: Decimal | None = None
+    audience: CampaignAudienceInput | None = strawberry.field(
+        default=None, description="Omit for every member; the audience is drawn when the campaign starts."
+    )
 
 
 @strawberry.input
@@ -179,3 +193,16 @@ class TransferPointsInput:
     idempotency_key: str
     to_card_number: str
     points: int
+
+
+@strawberry.input(description="A line of a sample basket: what part of the amount is in a category.")
+class SampleLineInput:
+    category: str
+    amount: Decimal
+
+
+@strawberry.input(description="A sample basket, earned under rules still being edited.")
+class EarnPreviewInput:
+    rules: EarnRulesInput
+    amount: Decimal
+    lines: list[SampleLineInput] = strawberry.field(default_factory=list)

@@ -6,6 +6,7 @@ rewards, donate, transfer and name who referred them; tills burn coupons."""
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
 import strawberry
 from strawberry.types import Info
@@ -13,6 +14,7 @@ from strawberry.types import Info
 from coalition.graphql.common import DonePayload, parse_id
 from coalition.graphql.context import Context
 from coalition.graphql.ledger.types import PostingPayload
+from coalition.graphql.partners.challenges import Challenge
 from coalition.graphql.partners.payloads import (
     CampaignPayload,
     ChallengePayload,
@@ -22,7 +24,7 @@ from coalition.graphql.partners.payloads import (
     RewardPayload,
     StampCardPayload,
 )
-from coalition.graphql.partners.types import Campaign, Challenge, Coupon, EarnRules, Reward, StampCard
+from coalition.graphql.partners.types import Campaign, Coupon, EarnRules, Reward, StampCard
 from coalition.graphql.permissions import (
     campaign_owner,
     managed_partner,
@@ -45,6 +47,7 @@ from coalition.graphql.programme.inputs import (
     StampCardInput,
     TransferPointsInput,
     UseCouponInput,
+    earn_rules_of,
 )
 from coalition.graphql.programme.types import (
     BuyRewardPayload,
@@ -54,6 +57,8 @@ from coalition.graphql.programme.types import (
     CoalitionRulesPayload,
     InvitePayload,
 )
+from coalition.insights import campaign_experiments
+from coalition.insights.audiences import check_segment
 from coalition.partners import lifecycle
 from coalition.partners import programme as partner_programme
 from coalition.partners import rewards as partner_rewards
@@ -63,15 +68,6 @@ from coalition.platform.members import service as member_service
 from coalition.platform.programme import giving
 from coalition.platform.programme import rules as coalition_rules
 from coalition.platform.programme import service as programme
-
-
-def _earn_rules(data: EarnRulesInput) -> partner_rules.EarnRules:
-    return partner_rules.EarnRules(
-        base_rate=data.base_rate,
-        category_rates=tuple(partner_rules.CategoryRate(c.category, c.rate) for c in data.category_rates),
-        thresholds=tuple(partner_rules.Threshold(t.min_spend, t.points) for t in data.thresholds),
-        max_points_per_transaction=data.max_points_per_transaction,
-    )
 
 
 def _rules_changes(data: CoalitionRulesInput) -> coalition_rules.CoalitionRulesChanges:
@@ -101,6 +97,27 @@ def _rules_changes(data: CoalitionRulesInput) -> coalition_rules.CoalitionRulesC
             else None
         ),
         language=data.language,
+    )
+
+
+def _campaign(data: CampaignInput, campaign_id: uuid.UUID, partner_id: uuid.UUID | None) -> partner_rules.Campaign:
+    audience = data.audience.audience() if data.audience is not None else None
+    if audience is not None:
+        check_segment(audience.segment)
+    return partner_rules.Campaign(
+        id=campaign_id,
+        name=data.name,
+        partner_id=partner_id,
+        kind=data.kind,
+        starts_at=data.starts_at,
+        ends_at=data.ends_at,
+        multiplier=data.multiplier,
+        bonus_points=data.bonus_points,
+        reward_id=parse_id(data.reward_id, "rewardId") if data.reward_id else None,
+        categories=tuple(data.categories),
+        tiers=tuple(data.tiers),
+        min_spend=data.min_spend,
+        audience=audience,
     )
 
 
@@ -134,7 +151,9 @@ class ProgrammeMutations:
     ) -> EarnRulesPayload:
         target = managed_partner(info.context, "change earn rules", partner_id)
         async with info.context.unit_of_work() as session:
-            saved = await partner_programme.set_earn_rules(session, info.context.principal, target, _earn_rules(input))
+            saved = await partner_programme.set_earn_rules(
+                session, info.context.principal, target, earn_rules_of(input)
+            )
         return EarnRulesPayload(rules=EarnRules.of(saved))
 
     @strawberry.mutation(description="Operator: the coalition-wide rules (sections left out are kept).")
@@ -148,24 +167,23 @@ class ProgrammeMutations:
     @strawberry.mutation(description="MANAGER (own shop) or operator (any shop, or coalition-wide): a campaign.")
     @refusals_as(CampaignPayload)
     async def create_campaign(self, info: Info[Context, None], input: CampaignInput) -> CampaignPayload:
-        principal = info.context.principal
         partner_id = campaign_owner(info.context, input.partner_id)
-        campaign = partner_rules.Campaign(
-            id=uuid.uuid4(),
-            name=input.name,
-            partner_id=partner_id,
-            kind=input.kind,
-            starts_at=input.starts_at,
-            ends_at=input.ends_at,
-            multiplier=input.multiplier,
-            bonus_points=input.bonus_points,
-            reward_id=parse_id(input.reward_id, "rewardId") if input.reward_id else None,
-            categories=tuple(input.categories),
-            tiers=tuple(input.tiers),
-            min_spend=input.min_spend,
-        )
+        campaign = _campaign(input, uuid.uuid4(), partner_id)
         async with info.context.unit_of_work() as session:
-            saved = await partner_programme.create_campaign(session, principal, campaign)
+            saved = await partner_programme.create_campaign(session, info.context.principal, campaign)
+            # Started already: its audience is drawn now, as of its start.
+            await campaign_experiments.draw(session, saved.id, datetime.now(UTC))
+        return CampaignPayload(campaign=Campaign.of(saved))
+
+    @strawberry.mutation(description="MANAGER (own campaigns) or operator: change a campaign before it starts.")
+    @refusals_as(CampaignPayload)
+    async def update_campaign(
+        self, info: Info[Context, None], id: strawberry.ID, input: CampaignInput
+    ) -> CampaignPayload:
+        principal = require_manager_or_operator(info.context, "change campaigns")
+        campaign = _campaign(input, parse_id(id), None)
+        async with info.context.unit_of_work() as session:
+            saved = await partner_programme.update_campaign(session, principal, campaign)
         return CampaignPayload(campaign=Campaign.of(saved))
 
     @strawberry.mutation(description="MANAGER (own campaigns) or operator: end a campaign now.")

@@ -4,24 +4,31 @@ till, the audit log and the programme terms."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import strawberry
 from strawberry.types import Info
 
 from coalition.graphql import permissions
-from coalition.graphql.common import keyset_cursor, page_size, parse_keyset_cursor
+from coalition.graphql.common import keyset_cursor, page_size, parse_id, parse_keyset_cursor
 from coalition.graphql.context import Context
-from coalition.graphql.partners.types import Campaign, Challenge, Coupon, EarnRules, Reward, StampCard
+from coalition.graphql.partners.challenges import Challenge
+from coalition.graphql.partners.types import Campaign, Coupon, EarnRules, Reward, StampCard
+from coalition.graphql.programme.inputs import EarnPreviewInput, earn_rules_of
 from coalition.graphql.programme.types import (
     AuditConnection,
     AuditEntry,
     AuditEntryEdge,
     Charity,
     CoalitionRules,
+    EarnPreview,
+    EarnPreviewPayload,
     ProgramTerms,
     TermsSection,
 )
 from coalition.partners import reads as partner_reads
 from coalition.partners import terms
+from coalition.partners.earning import preview as earn_preview
 from coalition.platform.audit import reads as audit_reads
 from coalition.platform.errors import validation
 from coalition.platform.programme import reads as programme_reads
@@ -48,6 +55,24 @@ class ProgrammeQueries:
             rules = await partner_reads.earn_rules(connection, target)
         return EarnRules.of(rules) if rules else None
 
+    @strawberry.field(
+        description="MANAGER (own shop) or operator: what a sample basket would earn under earn rules being "
+        "edited, by the till's own engine, before saving them; errors as setEarnRules would give."
+    )
+    @permissions.refusals_as(EarnPreviewPayload)
+    async def earn_preview(
+        self, info: Info[Context, None], input: EarnPreviewInput, partner_id: strawberry.ID | None = None
+    ) -> EarnPreviewPayload:
+        target = permissions.managed_partner(info.context, "preview earn rules", partner_id)
+        earned = await earn_preview.preview(
+            info.context.services.till_setups,
+            target,
+            earn_rules_of(input.rules),
+            input.amount,
+            [earn_preview.SampleLine(line.category, line.amount) for line in input.lines],
+        )
+        return EarnPreviewPayload(preview=EarnPreview(points=earned.points, explanation=earned.explanation))
+
     @strawberry.field(description="Campaigns: a partner's own and the coalition-wide ones; running and upcoming.")
     async def campaigns(
         self, info: Info[Context, None], partner_id: strawberry.ID | None = None, include_ended: bool = False
@@ -61,6 +86,17 @@ class ProgrammeQueries:
                 include_ended=include_ended and permissions.may_see_ended_campaigns(principal),
             )
         return [Campaign.of(c) for c in found]
+
+    @strawberry.field(description="One campaign (as the campaigns list shows them), with its audience and experiment.")
+    async def campaign(self, info: Info[Context, None], id: strawberry.ID) -> Campaign | None:
+        principal = info.context.principal
+        async with info.context.services.engine.connect() as connection:
+            found = await partner_reads.campaign(connection, principal.coalition_id, parse_id(id))
+        if found is None or not permissions.may_see_campaign(
+            principal, found.partner_id, found.ends_at <= datetime.now(UTC)
+        ):
+            return None
+        return Campaign.of(found)
 
     @strawberry.field(description="Cross-shop challenges running or coming up.")
     async def challenges(self, info: Info[Context, None], include_ended: bool = False) -> list[Challenge]:

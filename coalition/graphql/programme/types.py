@@ -265,3 +265,15 @@ class BuyRewardPayload:
     coupon: Coupon | None = None
     posting: PostingPayload | None = None
     errors: list[MutationError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type(description="What a new member's sample basket would earn now, with the edited rules in place.")
+class EarnPreview:
+    points: int
+    explanation: list[str]
+
+
+@strawberry.type
+class EarnPreviewPayload:
+    preview: EarnPreview | None = None
+    errors: list[MutationError] = strawberry.field(default_factory=list)

@@ -6,6 +6,8 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from coalition.partners.earning.model import (
+    Audience,
+    AudienceKind,
     Campaign,
     CampaignKind,
     Challenge,
@@ -108,7 +110,38 @@ def check_campaign(campaign: Campaign, rules: EarnRules | None, limits: Limits) 
             _within(effective, limits, f"a bonus on a spend of {fmt_decimal(campaign.min_spend)}", "bonusPoints")
     elif campaign.reward_id is None:
         raise validation("a coupon campaign needs a rewardId", "rewardId")
+    if campaign.audience is not None:
+        check_audience(campaign.audience)
     return campaign
+
+
+# A holdout under 1% measures nothing; over half, most of the audience never gets the campaign.
+MIN_HOLDOUT_SHARE = Decimal("0.01")
+MAX_HOLDOUT_SHARE = Decimal("0.5")
+
+
+def check_audience(audience: Audience) -> Audience:
+    """The shape of an aimed campaign's audience; whether a segment's name is
+    known is insights' to say (``coalition.insights.audiences``)."""
+    if audience.kind is AudienceKind.SEGMENT and not audience.segment:
+        raise validation("a campaign aimed at a segment names the segment", "audience", "segment")
+    if audience.kind is AudienceKind.LAPSED and audience.segment is not None:
+        raise validation("a campaign aimed at the lapsed list names no segment", "audience", "segment")
+    share = audience.holdout_share
+    if share is not None:
+        try:
+            ok = share.is_finite() and MIN_HOLDOUT_SHARE <= share <= MAX_HOLDOUT_SHARE
+            places = -int(share.normalize().as_tuple().exponent)
+        except (InvalidOperation, TypeError, ValueError, AttributeError):
+            ok, places = False, 0
+        if not ok or places > 3:
+            raise validation(
+                f"the holdout share must be between {MIN_HOLDOUT_SHARE} and {MAX_HOLDOUT_SHARE},"
+                " with at most 3 decimals",
+                "audience",
+                "holdoutShare",
+            )
+    return audience
 
 
 def check_challenge(challenge: Challenge) -> Challenge:

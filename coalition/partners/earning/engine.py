@@ -110,10 +110,13 @@ def _campaign_awards(
     campaign: Campaign,
     basket: Basket,
     exact_base: dict[str | None, Decimal],
-    tier: str | None,
+    member: MemberState,
     funder: uuid.UUID | None,
 ) -> tuple[Award | None, CouponGrant | None]:
-    if campaign.tiers and tier not in campaign.tiers:
+    if campaign.tiers and member.tier not in campaign.tiers:
+        return None, None
+    # Aimed at an audience: outside it, or held out to measure it, the member does not get it.
+    if campaign.audience is not None and campaign.id not in member.campaigns:
         return None, None
     if campaign.min_spend is not None and basket.amount < campaign.min_spend:
         return None, None
@@ -167,7 +170,7 @@ def evaluate(basket: Basket, member: MemberState, setup: Setup, today: date, now
 
     running = [c for c in setup.campaigns if c.running(now)]
     for campaign in (c for c in running if c.partner_id == partner):
-        award, coupon = _campaign_awards(campaign, basket, exact, member.tier, partner)
+        award, coupon = _campaign_awards(campaign, basket, exact, member, partner)
         awards += [award] if award else []
         coupons += [coupon] if coupon else []
 
@@ -182,7 +185,7 @@ def evaluate(basket: Basket, member: MemberState, setup: Setup, today: date, now
         awards += _cap(awards, min(caps), f"Capped at {min(caps)} points per purchase: -{{take}}", [partner])
 
     for campaign in (c for c in running if c.partner_id is None):
-        award, coupon = _campaign_awards(campaign, basket, exact, member.tier, None)
+        award, coupon = _campaign_awards(campaign, basket, exact, member, None)
         awards += [award] if award else []
         coupons += [coupon] if coupon else []
 

@@ -53,6 +53,20 @@ class CampaignKind(StrEnum):
     COUPON = "COUPON"
 
 
+class AudienceKind(StrEnum):
+    SEGMENT = "SEGMENT"  # a recency-frequency segment as of the campaign's start
+    LAPSED = "LAPSED"  # the lapsed list as of the campaign's start
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who a campaign is aimed at, and the share of them held out to measure it."""
+
+    kind: AudienceKind
+    segment: str | None = None
+    holdout_share: Decimal | None = None
+
+
 @dataclass(frozen=True)
 class Campaign:
     id: uuid.UUID
@@ -67,6 +81,8 @@ class Campaign:
     categories: tuple[str, ...] = ()
     tiers: tuple[str, ...] = ()
     min_spend: Decimal | None = None
+    # None: every member; otherwise only the audience's treatment arm, drawn when the campaign starts.
+    audience: Audience | None = None
 
     def running(self, now: datetime) -> bool:
         return self.starts_at <= now < self.ends_at
@@ -160,6 +176,9 @@ class MemberState:
     birthday_bonus_year: int | None = None
     referrer_id: uuid.UUID | None = None
     referral_paid: bool = True
+    # Aimed campaigns this member gets (in their audience, not held out): the
+    # till knows them from its cache of each running campaign's treated cards.
+    campaigns: frozenset[uuid.UUID] = frozenset()
 
 
 @dataclass(frozen=True)

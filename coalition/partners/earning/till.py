@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from coalition.partners.earning.engine import evaluate
-from coalition.partners.earning.model import Basket, Earned, Line, MemberState, Setup
+from coalition.partners.earning.model import Basket, Campaign, Earned, Line, MemberState, Setup
 from coalition.partners.repositories import programme as programme_repository
 from coalition.partners.repositories import till as till_repository
 from coalition.partners.repositories.till import StateRead
@@ -48,6 +48,7 @@ class TillSetups:
         self._engine = engine
         self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._setups: Remembered[uuid.UUID, TillSetup] = Remembered(self._load, ttl=ttl)
+        self._treated: Remembered[uuid.UUID, tuple[bool, frozenset[str]]] = Remembered(self._load_treated, ttl=ttl)
 
     async def get(self, partner_id: uuid.UUID) -> TillSetup:
         setup = await self._setups.get(partner_id)
@@ -58,6 +59,25 @@ class TillSetups:
 
     def forget_all(self) -> None:
         self._setups.forget_all()
+        self._treated.forget_all()
+
+    async def aimed_at(self, campaigns: tuple[Campaign, ...], card_number: str, now: datetime) -> frozenset[uuid.UUID]:
+        """The running aimed campaigns this card gets (its treatment arm), from
+        memory: the arms never change once drawn, so the till asks no more."""
+        found = set()
+        for campaign in campaigns:
+            if campaign.audience is None or not campaign.running(now):
+                continue
+            drawn, cards = await self._treated.get(campaign.id)
+            if not drawn:  # the worker draws it within the minute: ask again then
+                self._treated.forget(campaign.id)
+            if card_number in cards:
+                found.add(campaign.id)
+        return frozenset(found)
+
+    async def _load_treated(self, campaign_id: uuid.UUID) -> tuple[bool, frozenset[str]]:
+        async with self._autocommit.connect() as connection:
+            return await till_repository.treated_cards(connection, campaign_id)
 
     async def member_state(
         self, partner_id: uuid.UUID, card_number: str, window_days: int, *, within: AsyncConnection | None = None
@@ -155,11 +175,12 @@ async def earn_points(
         lines=tuple(Line(b.sku, b.category, b.quantity, b.unit_price) for b in lines or []),
     )
     setup = till.setup
+    aimed_at = await setups.aimed_at(setup.campaigns, card_number, datetime.now(UTC))
 
     async def post(within: AsyncConnection | None) -> Posting:
         now = datetime.now(UTC)
         expected_seq: int | None = None
-        member = MemberState()
+        member = MemberState(campaigns=aimed_at)
         today = now.astimezone(till.timezone).date()
         if setup.uses_member_state:
             read = await setups.member_state(partner_id, card_number, setup.coalition.tiers.window_days, within=within)
@@ -167,7 +188,8 @@ async def earn_points(
                 raise DomainError(ErrorCode(read.outcome), _TILL_REFUSALS[read.outcome])
             expected_seq, today = read.seq, read.today
             basis_points = setup.coalition.tiers.basis == TierBasis.POINTS
-            member = replace(read.state, qualifying=read.qualifying_points if basis_points else read.qualifying_spend)
+            qualifying = read.qualifying_points if basis_points else read.qualifying_spend
+            member = replace(read.state, qualifying=qualifying, campaigns=aimed_at)
         earned = evaluate(purchase, member, setup, today, now)
         request = EarnRequest(
             idempotency_key=idempotency_key,

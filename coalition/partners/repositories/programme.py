@@ -12,6 +12,8 @@ from typing import Any
 from sqlalchemy import Row, select, text, update
 
 from coalition.partners.earning.model import (
+    Audience,
+    AudienceKind,
     Campaign,
     CampaignKind,
     CategoryRate,
@@ -120,11 +122,20 @@ def _campaign(row: Row[Any]) -> Campaign:
         categories=tuple(row.categories),
         tiers=tuple(row.tiers),
         min_spend=row.min_spend,
+        audience=(
+            Audience(AudienceKind(row.audience_kind), row.audience_segment, row.holdout_share)
+            if row.audience_kind
+            else None
+        ),
     )
 
 
 def _campaign_values(campaign: Campaign) -> dict[str, Any]:
+    audience = campaign.audience
     return {
+        "audience_kind": audience.kind.value if audience else None,
+        "audience_segment": audience.segment if audience else None,
+        "holdout_share": audience.holdout_share if audience else None,
         "partner_id": campaign.partner_id,
         "name": campaign.name,
         "kind": campaign.kind.value,
@@ -143,6 +154,18 @@ async def insert_campaign(connection: Executor, coalition_id: uuid.UUID, campaig
     row = (
         await connection.execute(
             campaigns.insert().values(coalition_id=coalition_id, **_campaign_values(campaign)).returning(campaigns)
+        )
+    ).one()
+    return _campaign(row)
+
+
+async def update_campaign(connection: Executor, campaign: Campaign) -> Campaign:
+    row = (
+        await connection.execute(
+            campaigns.update()
+            .where(campaigns.c.id == campaign.id)
+            .values(**_campaign_values(campaign))
+            .returning(campaigns)
         )
     ).one()
     return _campaign(row)

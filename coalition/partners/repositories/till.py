@@ -87,3 +87,21 @@ async def till_partner(connection: Executor, partner_id: uuid.UUID) -> TillPartn
         )
     ).one()
     return TillPartner(row.coalition_id, row.currency, row.timezone)
+
+
+async def treated_cards(connection: Executor, campaign_id: uuid.UUID) -> tuple[bool, frozenset[str]]:
+    """Whether an aimed campaign's audience is drawn, and the cards of its treatment arm."""
+    row = (
+        await connection.execute(
+            text(
+                "SELECT c.drawn_at IS NOT NULL AS drawn,"
+                " coalesce(array_agg(m.card_number) FILTER (WHERE m.id IS NOT NULL), '{}') AS cards"
+                " FROM campaigns c"
+                " LEFT JOIN campaign_members x ON x.campaign_id = c.id AND x.arm = 'TREATMENT'"
+                " LEFT JOIN members m ON m.id = x.member_id"
+                " WHERE c.id = :id GROUP BY c.id"
+            ),
+            {"id": campaign_id},
+        )
+    ).first()
+    return (False, frozenset()) if row is None else (bool(row.drawn), frozenset(row.cards))

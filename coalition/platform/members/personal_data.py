@@ -236,6 +236,13 @@ CLASSIFICATION: tuple[MemberTable, ...] = (
     _kept("insight_rollup_state", None, _INSIGHTS, "coalition_id watermark rolled_at"),
     _kept("challenge_completions", _BY_MEMBER, _FIGURES, "member_id challenge_id period_start transaction_id"),
     _kept(
+        "campaign_members",
+        _BY_MEMBER,
+        "an aimed campaign's audience as drawn at its start (the member's arm, exported with their data); "
+        "keyed by member_id only, and the experiment report counts it",
+        "member_id campaign_id arm",
+    ),
+    _kept(
         "audit_log",
         "subject_id = :member_id",
         "who changed what: changes to a member record field names and figures, never personal values",
@@ -299,7 +306,8 @@ CLASSIFICATION: tuple[MemberTable, ...] = (
         None,
         _SETTLED,
         "id coalition_id partner_id name kind starts_at ends_at "
-        "multiplier bonus_points reward_id categories tiers min_spend created_at",
+        "multiplier bonus_points reward_id categories tiers min_spend created_at "
+        "audience_kind audience_segment holdout_share holdout_seed drawn_at",
     ),
     _kept(
         "challenges",
