@@ -4,4 +4,6 @@ from __future__ import annotations
 
 from litestar.types import ControllerRouterHandler
 
-ROUTES: list[ControllerRouterHandler] = []
+from coalition.web.operator import partners
+
+ROUTES: list[ControllerRouterHandler] = [*partners.ROUTES]
