@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from litestar.types import ControllerRouterHandler
 
-from coalition.web.operator import partners
+from coalition.web.operator import partners, settlement
 
-ROUTES: list[ControllerRouterHandler] = [*partners.ROUTES]
+ROUTES: list[ControllerRouterHandler] = [*partners.ROUTES, *settlement.ROUTES]
