@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from litestar.types import ControllerRouterHandler
 
-from coalition.web.operator import partners, settlement
+from coalition.web.operator import audit, partners, settlement
 
-ROUTES: list[ControllerRouterHandler] = [*partners.ROUTES, *settlement.ROUTES]
+ROUTES: list[ControllerRouterHandler] = [*partners.ROUTES, *settlement.ROUTES, *audit.ROUTES]
