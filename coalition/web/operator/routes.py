@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from litestar.types import ControllerRouterHandler
 
-from coalition.web.operator import audit, partners, settlement
+from coalition.web.operator import audit, partners, rules, settlement
 
-ROUTES: list[ControllerRouterHandler] = [*partners.ROUTES, *settlement.ROUTES, *audit.ROUTES]
+ROUTES: list[ControllerRouterHandler] = [*partners.ROUTES, *settlement.ROUTES, *audit.ROUTES, *rules.ROUTES]
