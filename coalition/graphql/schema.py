@@ -21,6 +21,7 @@ from coalition.graphql.ledger.queries import LedgerQueries
 from coalition.graphql.ledger.types import Transaction
 from coalition.graphql.members.mutations import MemberMutations
 from coalition.graphql.members.queries import MemberQueries
+from coalition.graphql.members.support import MemberSupportMutations
 from coalition.graphql.members.types import Member
 from coalition.graphql.partners.mutations import PartnerMutations
 from coalition.graphql.partners.queries import CoalitionQueries
@@ -38,7 +39,15 @@ Query = merge_types(
     "Query", (CoalitionQueries, MemberQueries, LedgerQueries, ProgrammeQueries, SettlementQueries, PayoutQueries)
 )
 Mutation = merge_types(
-    "Mutation", (PartnerMutations, MemberMutations, LedgerMutations, ProgrammeMutations, SettlementMutations)
+    "Mutation",
+    (
+        PartnerMutations,
+        MemberMutations,
+        MemberSupportMutations,
+        LedgerMutations,
+        ProgrammeMutations,
+        SettlementMutations,
+    ),
 )
 
 

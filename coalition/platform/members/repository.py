@@ -151,3 +151,20 @@ async def claim_enrolment_key(
         .returning(idempotency_keys.c.key)
     )
     return claimed.first() is not None
+
+
+async def member_by_contact(
+    connection: Executor, coalition_id: uuid.UUID, *, email: str | None = None, phone: str | None = None
+) -> MemberRecord | None:
+    """The member with this e-mail address (whatever its case) or phone number."""
+    query = select(members).where(members.c.coalition_id == coalition_id)
+    if email is not None:
+        query = query.where(func.lower(members.c.email) == email.lower())
+    else:
+        query = query.where(members.c.phone == phone)
+    row = (await connection.execute(query)).first()
+    return None if row is None else MemberRecord.from_row(row)
+
+
+async def set_status(connection: Executor, member_id: uuid.UUID, status: str) -> None:
+    await connection.execute(update(members).where(members.c.id == member_id).values(status=status))
