@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from litestar.types import ControllerRouterHandler
 
-from coalition.web.operator import audit, partners, rules, settlement
+from coalition.web.operator import audit, members, partners, rules, settlement
 
-ROUTES: list[ControllerRouterHandler] = [*partners.ROUTES, *settlement.ROUTES, *audit.ROUTES, *rules.ROUTES]
+ROUTES: list[ControllerRouterHandler] = [
+    *partners.ROUTES,
+    *rules.ROUTES,
+    *settlement.ROUTES,
+    *members.ROUTES,
+    *audit.ROUTES,
+]
