@@ -4,6 +4,7 @@ finance may, shops may not; bad input changes nothing."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 
 import httpx
@@ -11,9 +12,13 @@ import pytest
 from redis.asyncio import Redis
 from sqlalchemy import text
 
+from coalition.graphql.schema import create_schema
 from coalition.platform.runtime.settings import Settings
-from coalition.platform.staff.rules import StaffRole
+from coalition.platform.staff.rules import Grant, StaffRole
+from coalition.platform.staff.service import principal_for
+from coalition.web.documents import PageData
 from tests.support.operator_pages import B_IBAN, settled_day, signed_in
+from tests.support.time_passing import business_date_now
 from tests.support.town import Town
 from tests.support.web_sessions import form_token
 
@@ -118,3 +123,19 @@ async def test_without_a_token_or_a_session_nothing_is_approved(
         assert gone.status_code == 303
         assert gone.headers["location"].startswith("/portal/sign-in")
     assert await _status(town) == "COMPUTED"
+
+
+async def test_finance_staff_settle_days_through_the_api_but_change_nothing_else(
+    town: Town, client: httpx.AsyncClient
+) -> None:
+    services = client._transport.app.state.services  # type: ignore[attr-defined]
+    pages = PageData(create_schema())
+    finance = principal_for(uuid.uuid4(), town.coalition_id, Grant(StaffRole.OPERATOR_FINANCE))
+    shop, _ = await town.partner("Bakery")
+    suspend = await pages.fetch(services, finance, "operator/partner_suspend", {"id": str(shop), "reason": "x"})
+    assert suspend["suspendPartner"]["errors"][0]["code"] == "FORBIDDEN"
+    fees = {"input": {"partnerId": str(shop), "feePerPointIssued": "1", "feePercentOfRedemption": "0"}}
+    assert (await pages.fetch(services, finance, "operator/partner_contract", fees))["setPartnerContract"]["errors"]
+    day = (await business_date_now(town)).isoformat()
+    settled = await pages.fetch(services, finance, "operator/settlement_run", {"day": day})
+    assert settled["runSettlement"] == {"run": {"status": "PROVISIONAL"}, "errors": []}
