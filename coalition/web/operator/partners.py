@@ -45,6 +45,7 @@ EXIT_MODELS = {
 }
 DONE = {
     "invited": N_("The shop was added and its owner invited by e-mail."),
+    "uninvited": N_("The shop was added, but its owner could not be invited: ask them to contact you."),
     "activated": N_("The shop is active: its tills may give and take points."),
     "suspended": N_("The shop is suspended: its tills stop posting."),
     "terminated": N_("The shop has left the coalition; its members were told."),
@@ -116,11 +117,16 @@ async def invite_shop(request: AnyRequest, pages: PageData) -> Response[str] | R
         return await _page(request, pages, viewer, status_code=400, errors=found, form=form, failed="invite")
     services = services_of(request)
     mailing: staff.Mailing = request.app.state.mailing
-    async with unit_of_work(services.sessions, services.redis, services.local_caches) as session:
-        await staff.invite(
-            session, viewer.principal, [viewer.session.grant], email=email, name=form["owner"], language=language,
-            grant=Grant(StaffRole.OWNER, uuid.UUID(made["partner"]["id"])), mailing=mailing, now=datetime.now(UTC),
-        )  # fmt: skip
+    try:
+        async with unit_of_work(services.sessions, services.redis, services.local_caches) as session:
+            await staff.invite(
+                session, viewer.principal, [viewer.session.grant], email=email, name=form["owner"],
+                language=language, grant=Grant(StaffRole.OWNER, uuid.UUID(made["partner"]["id"])), mailing=mailing,
+                now=datetime.now(UTC),
+            )  # fmt: skip
+    except DomainError:
+        # The shop exists, its owner is not invited: say so, rather than leave it unsaid.
+        return back_to(PATH, done="uninvited")
     return back_to(PATH, done="invited")
 
 

@@ -40,6 +40,8 @@ async def test_the_admin_sees_every_shop_and_changes_their_state(
     bakery, _ = await town.partner("Bakery", "1.5")
     invited, _ = await town.partner("Florist", active=False)
     async with await signed_in(client, redis, town, StaffRole.OPERATOR_ADMIN) as admin:
+        dutch = await admin.get(PAGE, headers={"Accept-Language": "nl"})
+        assert "<h1>Partnerwinkels</h1>" in dutch.text
         page = await admin.get(PAGE)
         assert page.status_code == 200
         assert "Bakery" in page.text
