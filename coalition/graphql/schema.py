@@ -26,6 +26,8 @@ from coalition.graphql.members.types import Member
 from coalition.graphql.partners.mutations import PartnerMutations
 from coalition.graphql.partners.queries import CoalitionQueries
 from coalition.graphql.partners.types import Coalition, Partner
+from coalition.graphql.privacy.mutations import PrivacyMutations
+from coalition.graphql.privacy.queries import PrivacyQueries
 from coalition.graphql.programme.mutations import ProgrammeMutations
 from coalition.graphql.programme.queries import ProgrammeQueries
 from coalition.graphql.settlement.mutations import SettlementMutations
@@ -36,7 +38,16 @@ from coalition.platform.errors import DomainError
 from coalition.platform.runtime.logging import log_graphql_errors
 
 Query = merge_types(
-    "Query", (CoalitionQueries, MemberQueries, LedgerQueries, ProgrammeQueries, SettlementQueries, PayoutQueries)
+    "Query",
+    (
+        CoalitionQueries,
+        MemberQueries,
+        LedgerQueries,
+        ProgrammeQueries,
+        SettlementQueries,
+        PayoutQueries,
+        PrivacyQueries,
+    ),
 )
 Mutation = merge_types(
     "Mutation",
@@ -47,6 +58,7 @@ Mutation = merge_types(
         LedgerMutations,
         ProgrammeMutations,
         SettlementMutations,
+        PrivacyMutations,
     ),
 )
 

@@ -9,7 +9,6 @@ from coalition.graphql import permissions
 from coalition.graphql.common import id_or_none
 from coalition.graphql.context import Context
 from coalition.graphql.members.types import Member
-from coalition.platform.auth.tokens import CredentialKind
 from coalition.platform.errors import validation
 from coalition.platform.members import reads as member_reads
 from coalition.platform.members.reads import MemberRecord
@@ -17,7 +16,10 @@ from coalition.platform.members.reads import MemberRecord
 
 @strawberry.type
 class MemberQueries:
-    @strawberry.field(description="Look a member up by id, card, e-mail address or phone (partners and the operator).")
+    @strawberry.field(
+        description="Look a member up by id or card (partners and the operator), or by e-mail or phone "
+        "(the operator; a MANAGER: members its shop enrolled or served)."
+    )
     async def member(
         self,
         info: Info[Context, None],
@@ -35,16 +37,14 @@ class MemberQueries:
             record = await info.context.members.load(member_id) if member_id else None
         elif card_number is not None:
             record = await info.context.members_by_card.load(card_number)
-        elif principal.kind == CredentialKind.MEMBER:
-            return None  # members find no one by their contact details
         else:
-            address, number = (email or "").strip() or None, (phone or "").strip() or None
-            if address is None and number is None:
+            if not permissions.may_find_member_by_contact(principal):
                 return None
             async with info.context.services.reads.connect() as connection:
                 record = await member_reads.member_by_contact(
-                    connection, principal.coalition_id, email=address, phone=number
-                )
+                    connection, principal.coalition_id, email=email, phone=phone,
+                    known_to_partner=permissions.shop_view(principal),
+                )  # fmt: skip
         if record is None or not permissions.may_see_member(principal, record):
             return None
         return Member.of(record)

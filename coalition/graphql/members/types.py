@@ -14,7 +14,9 @@ from coalition.graphql.common import MutationError, Node
 from coalition.graphql.context import Context
 from coalition.graphql.ledger.types import Wallet
 from coalition.graphql.partners.types import Coupon, CouponStatus, StampCard, StampProgress
+from coalition.graphql.privacy.types import MemberProfile
 from coalition.graphql.programme.types import MemberTier
+from coalition.platform.members import privacy
 from coalition.platform.members.reads import MemberRecord
 from coalition.platform.programme.standing import member_standing
 
@@ -39,14 +41,6 @@ class Member(Node):
     @strawberry.field(description="ACTIVE, BLOCKED (tills refuse the card) or ERASED.")
     def status(self) -> str:
         return self.record.status
-
-    @strawberry.field(description="The member's e-mail address (the member and the operator see it).")
-    def email(self, info: Info[Context, None]) -> str | None:
-        return self.record.email if permissions.may_see_member_privately(info.context.principal) else None
-
-    @strawberry.field(description="The member's phone number (the member and the operator see it).")
-    def phone(self, info: Info[Context, None]) -> str | None:
-        return self.record.phone if permissions.may_see_member_privately(info.context.principal) else None
 
     @strawberry.field(description="The code this member gives friends (the member and the operator see it).")
     def referral_code(self, info: Info[Context, None]) -> str | None:
@@ -90,6 +84,20 @@ class Member(Node):
             return []
         found = await info.context.member_notices.load(self.record.id) or []
         return [Notice(kind=n.kind, created_at=n.created_at, payload=cast(JSON, n.payload)) for n in found]
+
+    @strawberry.field(
+        description="E-mail, phone, birth date and choices: the member's own and the operator's support's "
+        "(whose every read is audited); null for others."
+    )
+    async def profile(self, info: Info[Context, None]) -> MemberProfile | None:
+        principal = info.context.principal
+        if not permissions.may_see_profile(principal, self.record):
+            return None
+        preferences = await info.context.loader("member_preferences", privacy.profiles).load(self.record.id)
+        if permissions.is_staff_read(principal, self.record):
+            async with info.context.unit_of_work() as session:
+                await privacy.record_personal_read(session, principal, self.record.id, "profile")
+        return MemberProfile.of(privacy.Profile(self.record, preferences or privacy.NO_PREFERENCES))
 
     @strawberry.field
     async def wallet(self, info: Info[Context, None]) -> Wallet:

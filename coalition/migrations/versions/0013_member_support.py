@@ -2,7 +2,7 @@
 adjustments through the coalition's ADJUSTMENTS account.
 
 Revision ID: 0013
-Revises: 0009
+Revises: 0015
 Create Date: 2026-12-03 07:30:00.000000
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 from coalition.platform.runtime.migrate import run_sql_file
 
 revision: str = "0013"
-down_revision: str | None = "0009"
+down_revision: str | None = "0015"
 branch_labels = depends_on = None
 
 _KINDS = "'ISSUED', 'REDEEMED', 'PROMOTIONS', 'BREAKAGE', 'DONATIONS', 'TRANSFERS'"

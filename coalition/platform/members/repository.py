@@ -53,6 +53,28 @@ async def members_by_cards(connection: Executor, coalition_id: uuid.UUID, cards:
     return [MemberRecord.from_row(row) for row in await connection.execute(query)]
 
 
+async def member_by_contact(
+    connection: Executor, coalition_id: uuid.UUID, *, email: str | None, phone: str | None,
+    known_to_partner: uuid.UUID | None,
+) -> MemberRecord | None:  # fmt: skip
+    """The member with this e-mail (any case) or phone; with ``known_to_partner``,
+    only one that shop enrolled or has a posting of."""
+    query = select(members).where(members.c.coalition_id == coalition_id)
+    if email is not None:
+        query = query.where(func.lower(members.c.email) == email.lower())
+    if phone is not None:
+        query = query.where(members.c.phone == phone)
+    if known_to_partner is not None:
+        dealt = (
+            select(transactions.c.id)
+            .where(transactions.c.member_id == members.c.id, transactions.c.partner_id == known_to_partner)
+            .exists()
+        )
+        query = query.where((members.c.enrolled_by_partner_id == known_to_partner) | dealt)
+    row = (await connection.execute(query.limit(1))).first()
+    return None if row is None else MemberRecord.from_row(row)
+
+
 async def contact_taken(connection: Executor, coalition_id: uuid.UUID, email: str | None, phone: str | None) -> bool:
     conditions = []
     if email is not None:
@@ -151,19 +173,6 @@ async def claim_enrolment_key(
         .returning(idempotency_keys.c.key)
     )
     return claimed.first() is not None
-
-
-async def member_by_contact(
-    connection: Executor, coalition_id: uuid.UUID, *, email: str | None = None, phone: str | None = None
-) -> MemberRecord | None:
-    """The member with this e-mail address (whatever its case) or phone number."""
-    query = select(members).where(members.c.coalition_id == coalition_id)
-    if email is not None:
-        query = query.where(func.lower(members.c.email) == email.lower())
-    else:
-        query = query.where(members.c.phone == phone)
-    row = (await connection.execute(query)).first()
-    return None if row is None else MemberRecord.from_row(row)
 
 
 async def set_status(connection: Executor, member_id: uuid.UUID, status: str) -> None:

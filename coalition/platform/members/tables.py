@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Column,
     Date,
     DateTime,
     ForeignKey,
     Index,
+    Integer,
     String,
     Table,
     Text,
@@ -50,4 +52,29 @@ members = Table(
         unique=True,
         postgresql_where=text("phone IS NOT NULL"),
     ),
+)
+
+# What a member chose for themselves (the wallet's Me page): the language they
+# read in and whether the coalition may send them offers. One row per member,
+# made on the first choice; no row means "no choice made": no marketing.
+member_preferences = Table(
+    "member_preferences",
+    metadata,
+    Column("member_id", UUID(as_uuid=True), ForeignKey("members.id"), primary_key=True),
+    Column("language", String(8), nullable=True),
+    Column("marketing_consent", Boolean, nullable=False, server_default=text("false")),
+    # When consent was last given or withdrawn: the proof a regulator asks for.
+    Column("marketing_consent_at", DateTime(timezone=True), nullable=True),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+# How long a coalition keeps what identifies purchases (basket lines, imported
+# receipts' references); no row or NULL months: kept as long as the member is.
+personal_data_retention = Table(
+    "personal_data_retention",
+    metadata,
+    Column("coalition_id", UUID(as_uuid=True), ForeignKey("coalitions.id"), primary_key=True),
+    Column("months", Integer, nullable=True),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("months IS NULL OR months BETWEEN 1 AND 240", name="months_plausible"),
 )

@@ -10,6 +10,8 @@ from typing import Any
 from litestar import Response, get, post
 from litestar.response import Redirect
 
+from coalition.platform.errors import DomainError
+from coalition.platform.members import rules as member_rules
 from coalition.web.documents import PageData
 from coalition.web.operator.common import (
     N_,
@@ -45,10 +47,22 @@ DONE = {
     "unblocked": N_("The member is unblocked."),
     "adjusted": N_("The points were adjusted."),
 }
-_QUERY = N_("Enter what to look for.")
+_QUERY = N_("Enter a card number, an e-mail address or a phone number in international form (+31…).")
 _REASON = N_("Give a reason (at most 200 characters).")
 _POINTS = N_("Enter the points to add (e.g. 50) or take away (e.g. -50), not 0.")
 _FIELDS = {"reason": _REASON, "points": _POINTS}
+
+
+def _well_formed(way: str, text: str) -> bool:
+    """An address or number the API can look up (it refuses malformed ones)."""
+    try:
+        if way == "email":
+            member_rules.check_email(text)
+        elif way == "phone":
+            member_rules.check_phone(text)
+    except DomainError:
+        return False
+    return True
 
 
 async def _page(
@@ -63,7 +77,7 @@ async def _page(
     if member_id or query["id"]:
         variables.update(id=member_id or query["id"], look=True)
     elif "q" in query:
-        if not query["q"] or len(query["q"]) > 254:
+        if not query["q"] or len(query["q"]) > 254 or not _well_formed(way, query["q"]):
             errors.add("q", _QUERY)
         else:
             variables.update({_VARIABLE[way]: query["q"], "look": True})
