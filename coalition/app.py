@@ -42,6 +42,7 @@ from coalition.platform.runtime.logging import configure_logging, litestar_loggi
 from coalition.platform.runtime.metrics import process_exited
 from coalition.platform.runtime.rate_limits import Limits, RateLimiter, rate_limited
 from coalition.platform.runtime.settings import Settings
+from coalition.platform.staff.service import Mailing
 from coalition.settlement import documents, downloads
 from coalition.web.router import csrf_config, share_signing_key, web_router
 
@@ -199,6 +200,8 @@ def create_app(settings: Settings) -> Litestar:
         app.state.services = services
         # Pages read what they need of the configuration (the public address, who mails come from).
         app.state.settings = settings
+        # Where the portal's mailed links point, and who the mails come from.
+        app.state.mailing = Mailing(settings.public_url, settings.mail_from)
         # The schema, the ORM's tables and the libraries are a few hundred
         # thousand objects that live as long as the process. Left in the
         # collector's oldest generation, each full collection walks all of

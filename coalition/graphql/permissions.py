@@ -35,6 +35,14 @@ def forbidden(what: str) -> DomainError:
 
 
 def require_operator(context: Context, what: str) -> Principal:
+    """The operator with every right: an operator key, or operator admin staff."""
+    if context.principal.kind != CredentialKind.OPERATOR or context.principal.finance_only:
+        raise forbidden(what)
+    return context.principal
+
+
+def require_finance(context: Context, what: str) -> Principal:
+    """Settling, approving and paying days: the operator, operator finance staff included."""
     if context.principal.kind != CredentialKind.OPERATOR:
         raise forbidden(what)
     return context.principal

@@ -23,6 +23,7 @@ from coalition.graphql.ledger.queries import LedgerQueries
 from coalition.graphql.ledger.types import Transaction
 from coalition.graphql.members.mutations import MemberMutations
 from coalition.graphql.members.queries import MemberQueries
+from coalition.graphql.members.support import MemberSupportMutations
 from coalition.graphql.members.types import Member
 from coalition.graphql.partners.mutations import PartnerMutations
 from coalition.graphql.partners.queries import CoalitionQueries
@@ -56,6 +57,7 @@ Mutation = merge_types(
     (
         PartnerMutations,
         MemberMutations,
+        MemberSupportMutations,
         LedgerMutations,
         ProgrammeMutations,
         SettlementMutations,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from decimal import Decimal
 
 from coalition.platform.runtime.database import Executor
 from coalition.settlement import repository
@@ -16,6 +17,7 @@ from coalition.settlement.repository import lines_of as lines_of_runs
 from coalition.settlement.repository import obligations_of as obligations_of_runs
 from coalition.settlement.repository import outstanding_points as outstanding_points
 from coalition.settlement.repository import run_page as runs_before
+from coalition.settlement.rules import Policy as Policy
 
 __all__ = [
     "LineRecord",
@@ -32,3 +34,8 @@ __all__ = [
 
 async def run_on(connection: Executor, coalition_id: uuid.UUID, business_date: date) -> RunRecord | None:
     return (await repository.runs_on(connection, coalition_id, [business_date])).get(business_date)
+
+
+async def policy(connection: Executor, coalition_id: uuid.UUID, point_value: Decimal) -> Policy:
+    """The funding policy and every partner's contract (the defaults where none is set)."""
+    return await repository.policy(connection, coalition_id, point_value)

@@ -103,3 +103,15 @@ class Town:
         """What `coalition ledger verify` finds wrong with this coalition's books: nothing, when sound."""
         async with self.engine.connect() as connection:
             return await verify(connection, self.coalition_id)
+
+
+async def adjust(
+    town: Town, member_id: uuid.UUID, points: int, key: str | None = None, reason: str = "goodwill"
+) -> Any:
+    """The operator's adjustment of a member's points, committed with its audit entry."""
+    from coalition.platform.members import support
+
+    async with town.sessions.begin() as session:
+        return await support.adjust(
+            session, town.operator, member_id, idempotency_key=key or uuid.uuid4().hex, points=points, reason=reason
+        )

@@ -58,6 +58,10 @@ class Member(Node):
     def of(cls, record: MemberRecord) -> Member:
         return cls(id=strawberry.ID(str(record.id)), card_number=record.card_number, record=record)
 
+    @strawberry.field(description="ACTIVE, BLOCKED (tills refuse the card) or ERASED.")
+    def status(self) -> str:
+        return self.record.status
+
     @strawberry.field(description="The code this member gives friends (the member and the operator see it).")
     def referral_code(self, info: Info[Context, None]) -> str | None:
         if not permissions.may_see_member_privately(info.context.principal):

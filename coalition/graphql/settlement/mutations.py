@@ -12,7 +12,7 @@ from strawberry.types import Info
 from coalition.graphql.common import parse_id
 from coalition.graphql.context import Context
 from coalition.graphql.partners.types import Partner
-from coalition.graphql.permissions import refusals_as, require_operator
+from coalition.graphql.permissions import refusals_as, require_finance, require_operator
 from coalition.graphql.settlement.inputs import PartnerContractInput, SettlementPolicyInput
 from coalition.graphql.settlement.types import (
     ContractPayload,
@@ -33,8 +33,8 @@ DayStep = Callable[[AsyncSession, Principal, date], Awaitable[RunRecord]]
 async def _settlement_step(
     info: Info[Context, None], doing: str, step: DayStep, business_date: date
 ) -> SettlementPayload:
-    """One operator step on a day's run (settle, approve, mark paid), answered with the run."""
-    principal = require_operator(info.context, doing)
+    """One finance step on a day's run (settle, approve, mark paid), answered with the run."""
+    principal = require_finance(info.context, doing)
     async with info.context.unit_of_work() as session:
         run = await step(session, principal, business_date)
     return SettlementPayload(run=SettlementRun.of(run))

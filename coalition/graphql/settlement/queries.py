@@ -11,8 +11,10 @@ from coalition.graphql import permissions
 from coalition.graphql.common import Money, PageInfo, page_size
 from coalition.graphql.context import Context
 from coalition.graphql.settlement.types import (
+    PartnerContract,
     PayoutLine,
     PayoutPeriod,
+    SettlementPolicy,
     SettlementRun,
     SettlementRunConnection,
     SettlementRunEdge,
@@ -73,3 +75,34 @@ class PayoutQueries:
                 for line in period.lines
             ],
         )  # fmt: skip
+
+    @strawberry.field(description="Operator: how the coalition is funded and what a leaving partner's points cost.")
+    async def settlement_policy(self, info: Info[Context, None]) -> SettlementPolicy | None:
+        policy = await _policy(info)
+        if policy is None:
+            return None
+        return SettlementPolicy(
+            funding_model=policy.model, issuance_price=policy.issuance_price,
+            redemption_value=policy.redemption_value, breakage_percent=policy.breakage_percent,
+            exit_model=policy.exit_model,
+        )  # fmt: skip
+
+    @strawberry.field(description="Operator: the partners' fees, for those with a contract.")
+    async def partner_contracts(self, info: Info[Context, None]) -> list[PartnerContract]:
+        policy = await _policy(info)
+        if policy is None:
+            return []
+        return [
+            PartnerContract(fee_per_point_issued=c.fee_per_point_issued,
+                            fee_percent_of_redemption=c.fee_percent_of_redemption, partner_id=partner_id)
+            for partner_id, c in policy.contracts.items()
+        ]  # fmt: skip
+
+
+async def _policy(info: Info[Context, None]) -> settlement_reads.Policy | None:
+    principal = info.context.principal
+    if not permissions.is_operator(principal):
+        return None
+    coalition = await info.context.coalition()
+    async with info.context.services.engine.connect() as connection:
+        return await settlement_reads.policy(connection, principal.coalition_id, coalition.point_value)

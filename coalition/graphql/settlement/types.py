@@ -220,6 +220,19 @@ class SettlementPolicy:
 
 
 @strawberry.type
+class PartnerContract:
+    """The fees a partner pays the coalition (zero where none are set)."""
+
+    fee_per_point_issued: Decimal
+    fee_percent_of_redemption: Decimal
+    partner_id: strawberry.Private[uuid.UUID]
+
+    @strawberry.field
+    async def partner(self, info: Info[Context, None]) -> Partner | None:
+        return await load_partner(info, self.partner_id)
+
+
+@strawberry.type
 class SettlementPolicyPayload:
     policy: SettlementPolicy | None = None
     errors: list[MutationError] = strawberry.field(default_factory=list)

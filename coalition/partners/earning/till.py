@@ -217,6 +217,7 @@ async def earn_points(
 _TILL_REFUSALS = {
     "NOT_FOUND": "no such member",
     "MEMBER_NOT_ELIGIBLE": "this member cannot earn or spend points",
+    "MEMBER_BLOCKED": "this member's card is blocked: ask them to contact the coalition",
     "PARTNER_NOT_ACTIVE": "this partner is not active",
 }
 

@@ -32,6 +32,9 @@ class Principal:
     via: str | None = None
     # A signed-in staff person acting with these rights: the audit names them.
     person_id: uuid.UUID | None = None
+    # Operator finance staff: the operator's reads and the settlement steps
+    # (settle, approve, mark paid), none of the operator's other changes.
+    finance_only: bool = False
 
     @classmethod
     def local_operator(cls, coalition_id: uuid.UUID, via: str) -> Principal:

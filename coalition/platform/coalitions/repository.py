@@ -46,7 +46,7 @@ async def insert_coalition(connection: Executor, **values: Any) -> CoalitionReco
     row = (await connection.execute(coalitions.insert().values(**values).returning(coalitions))).one()
     await connection.execute(
         accounts.insert(),
-        [{"coalition_id": row.id, "kind": kind} for kind in ("PROMOTIONS", "BREAKAGE", "TRANSFERS")],
+        [{"coalition_id": row.id, "kind": kind} for kind in ("PROMOTIONS", "BREAKAGE", "TRANSFERS", "ADJUSTMENTS")],
     )
     record: CoalitionRecord = _record(CoalitionRecord, row)
     return record

@@ -63,7 +63,7 @@ partners = Table(
 )
 
 # Points accounts that are not member wallets: per partner ISSUED and REDEEMED,
-# and the coalition's house accounts (PROMOTIONS, BREAKAGE, TRANSFERS, DONATIONS per charity). They keep no
+# and the coalition's house accounts (PROMOTIONS, BREAKAGE, TRANSFERS, ADJUSTMENTS, DONATIONS per charity). They keep no
 # running balance: their balances are sums, materialised by settlement.
 accounts = Table(
     "accounts",
@@ -75,7 +75,8 @@ accounts = Table(
     # DONATIONS: one per charity; TRANSFERS: the clearing account member-to-member transfers pass through.
     Column("charity_id", UUID(as_uuid=True), nullable=True),
     CheckConstraint(
-        "kind IN ('ISSUED', 'REDEEMED', 'PROMOTIONS', 'BREAKAGE', 'DONATIONS', 'TRANSFERS')", name="kind_known"
+        "kind IN ('ISSUED', 'REDEEMED', 'PROMOTIONS', 'BREAKAGE', 'DONATIONS', 'TRANSFERS', 'ADJUSTMENTS')",
+        name="kind_known",
     ),
     CheckConstraint("(kind IN ('ISSUED', 'REDEEMED')) = (partner_id IS NOT NULL)", name="partner_accounts"),
     CheckConstraint("(kind = 'DONATIONS') = (charity_id IS NOT NULL)", name="charity_accounts"),

@@ -44,6 +44,7 @@ _EARN = text(
 _DONATE = text("SELECT * FROM ledger_donate(:member_id, :key, :hash, :charity_id, :points, :match)")
 _TRANSFER = text("SELECT * FROM ledger_transfer(:member_id, :key, :hash, :to_card, :points, :max_per_day)")
 _REDEEM = text("SELECT * FROM ledger_redeem(:partner_id, :key, :hash, :card, :points, :receipt_ref)")
+_ADJUST = text("SELECT * FROM ledger_adjust(:coalition_id, :member_id, :key, :hash, :points, :reason)")
 _REVERSE = text(
     "SELECT * FROM ledger_reverse(:coalition_id, :partner_id, :key, :hash, :transaction_id, :points, :reason)"
 )
@@ -108,6 +109,12 @@ def _earn_statement_params(params: dict[str, Any]) -> dict[str, Any]:
 async def redeem_within(connection: Executor, **params: Any) -> Posting:
     """A redemption inside the caller's transaction, to commit with what it pays for."""
     row = (await connection.execute(_REDEEM, params)).one()
+    return Posting(**row._mapping)
+
+
+async def adjust_within(connection: Executor, **params: Any) -> Posting:
+    """The operator's adjustment inside the caller's transaction, to commit with its audit entry."""
+    row = (await connection.execute(_ADJUST, params)).one()
     return Posting(**row._mapping)
 
 

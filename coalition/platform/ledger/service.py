@@ -22,6 +22,7 @@ _MAX_TEXT = 200
 _REFUSALS = {
     "NOT_FOUND": "no such member or transaction",
     "MEMBER_NOT_ELIGIBLE": "this member cannot earn or spend points",
+    "MEMBER_BLOCKED": "this member's card is blocked: ask them to contact the coalition",
     "PARTNER_NOT_ACTIVE": "this partner is not active",
     "INSUFFICIENT_POINTS": "not enough available points",
     "IDEMPOTENCY_CONFLICT": "this idempotency key was used for a different request",
@@ -80,6 +81,11 @@ class EarnRequest:
     basket: list[dict[str, Any]] | None
     expected_seq: int | None = None
     effects: dict[str, Any] | None = None
+
+
+def accepted(posting: Posting, messages: dict[str, str] | None = None) -> Posting:
+    """``posting`` if it was made (or replayed); else its refusal, raised."""
+    return _accepted(posting, messages)
 
 
 def _accepted(posting: Posting, messages: dict[str, str] | None = None) -> Posting:

@@ -270,3 +270,7 @@ async def claim_enrolment_key(
         .returning(idempotency_keys.c.key)
     )
     return claimed.first() is not None
+
+
+async def set_status(connection: Executor, member_id: uuid.UUID, status: str) -> None:
+    await connection.execute(update(members).where(members.c.id == member_id).values(status=status))

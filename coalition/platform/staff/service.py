@@ -57,7 +57,7 @@ def principal_for(person_id: uuid.UUID, coalition_id: uuid.UUID, grant: Grant) -
     kind, role = rules.api_rights(grant)
     return Principal(
         credential_id=None, kind=kind, coalition_id=coalition_id, partner_id=grant.partner_id, role=role,
-        person_id=person_id,
+        person_id=person_id, finance_only=grant.role is rules.StaffRole.OPERATOR_FINANCE,
     )  # fmt: skip
 
 

@@ -4,4 +4,12 @@ from __future__ import annotations
 
 from litestar.types import ControllerRouterHandler
 
-ROUTES: list[ControllerRouterHandler] = []
+from coalition.web.operator import audit, members, partners, rules, settlement
+
+ROUTES: list[ControllerRouterHandler] = [
+    *partners.ROUTES,
+    *rules.ROUTES,
+    *settlement.ROUTES,
+    *members.ROUTES,
+    *audit.ROUTES,
+]

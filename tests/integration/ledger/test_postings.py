@@ -178,6 +178,11 @@ async def test_suspended_partner_and_blocked_member_cannot_post(town) -> None:
         await c.execute(text("UPDATE members SET status = 'BLOCKED' WHERE id = :m"), {"m": member_id})
     with pytest.raises(DomainError) as refused:
         await town.earn(other, card, "10")
+    assert refused.value.code == ErrorCode.MEMBER_BLOCKED  # its own code: the till can say why
+    async with town.engine.begin() as c:
+        await c.execute(text("UPDATE members SET status = 'ERASED' WHERE id = :m"), {"m": member_id})
+    with pytest.raises(DomainError) as refused:
+        await town.earn(other, card, "10")
     assert refused.value.code == ErrorCode.MEMBER_NOT_ELIGIBLE
 
 
