@@ -236,5 +236,7 @@ def create_app(settings: Settings) -> Litestar:
         # No OpenAPI pages: the API is GraphQL, and Litestar's pages load scripts from a CDN.
         openapi_config=None,
         request_max_body_size=settings.request_max_body_bytes,
+        # The pages read the settings they need (public address, mail, demo mode) from here.
+        state=State({"settings": settings}),
         debug=False,
     )

@@ -71,6 +71,12 @@ async def set_credentials(
     )
 
 
+async def set_profile(connection: Executor, person_id: uuid.UUID, *, name: str, language: str) -> None:
+    await connection.execute(
+        update(staff_people).where(staff_people.c.id == person_id).values(name=name, language=language)
+    )
+
+
 async def set_password_hash(connection: Executor, person_id: uuid.UUID, password_hash: str) -> None:
     await connection.execute(
         update(staff_people).where(staff_people.c.id == person_id).values(password_hash=password_hash)
@@ -148,6 +154,24 @@ async def link_owner(
     )
     person_id = found.scalar_one_or_none()
     return None if person_id is None else uuid.UUID(str(person_id))
+
+
+async def link_coalition(connection: Executor, token_hash: bytes, purpose: str, now: datetime) -> uuid.UUID | None:
+    """The coalition of a valid one-time link's person: a page opened from a
+    mail knows no coalition but the link's."""
+    found = await connection.execute(
+        select(staff_people.c.coalition_id)
+        .join(staff_links, staff_links.c.person_id == staff_people.c.id)
+        .where(
+            staff_links.c.token_hash == token_hash,
+            staff_links.c.purpose == purpose,
+            staff_links.c.used_at.is_(None),
+            staff_links.c.expires_at > now,
+            staff_people.c.removed_at.is_(None),
+        )
+    )
+    coalition_id = found.scalar_one_or_none()
+    return None if coalition_id is None else uuid.UUID(str(coalition_id))
 
 
 async def use_link(

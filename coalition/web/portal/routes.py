@@ -4,4 +4,20 @@ from __future__ import annotations
 
 from litestar.types import ControllerRouterHandler
 
-ROUTES: list[ControllerRouterHandler] = []
+from coalition.web.portal import invitation, sign_in, sign_out
+
+ROUTES: list[ControllerRouterHandler] = [
+    sign_in.sign_in_page,
+    sign_in.sign_in_with_password,
+    sign_in.code_page,
+    sign_in.sign_in_with_code,
+    sign_in.role_page,
+    sign_in.choose_role,
+    sign_in.request_link,
+    sign_in.link_page,
+    sign_in.sign_in_with_link,
+    invitation.invitation_page,
+    invitation.accept,
+    sign_out.sign_out,
+    sign_out.sign_out_everywhere,
+]
