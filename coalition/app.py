@@ -41,6 +41,7 @@ from coalition.platform.runtime.logging import configure_logging, litestar_loggi
 from coalition.platform.runtime.metrics import process_exited
 from coalition.platform.runtime.rate_limits import Limits, RateLimiter, rate_limited
 from coalition.platform.runtime.settings import Settings
+from coalition.platform.staff.service import Mailing
 from coalition.settlement import documents, downloads
 from coalition.web.router import csrf_config, share_signing_key, web_router
 
@@ -182,6 +183,7 @@ def create_app(settings: Settings) -> Litestar:
             till_setups=TillSetups(engine),
             coalitions=CoalitionDirectory(engine),
             coalition_rules=CoalitionRulesCache(engine),
+            mailing=Mailing(settings.public_url, settings.mail_from),
         )
         services.local_caches = {CREDENTIALS_REVOKED: services.authenticator, RULES_CHANGED: RulesCaches(services)}
         app.state.services = services

@@ -30,15 +30,22 @@ from coalition.graphql.programme.queries import ProgrammeQueries
 from coalition.graphql.settlement.mutations import SettlementMutations
 from coalition.graphql.settlement.queries import PayoutQueries, SettlementQueries
 from coalition.graphql.settlement.types import SettlementRun
+from coalition.graphql.staff.mutations import StaffMutations
+from coalition.graphql.staff.queries import StaffQueries
 from coalition.graphql.validation import CachedValidation, ValidationRules
 from coalition.platform.errors import DomainError
 from coalition.platform.runtime.logging import log_graphql_errors
 
 Query = merge_types(
-    "Query", (CoalitionQueries, MemberQueries, LedgerQueries, ProgrammeQueries, SettlementQueries, PayoutQueries)
-)
+    "Query",
+    (
+        CoalitionQueries, MemberQueries, LedgerQueries, ProgrammeQueries, SettlementQueries, PayoutQueries,
+        StaffQueries,
+    ),
+)  # fmt: skip
 Mutation = merge_types(
-    "Mutation", (PartnerMutations, MemberMutations, LedgerMutations, ProgrammeMutations, SettlementMutations)
+    "Mutation",
+    (PartnerMutations, MemberMutations, LedgerMutations, ProgrammeMutations, SettlementMutations, StaffMutations),
 )
 
 

@@ -12,8 +12,9 @@ from coalition.platform.auth.service import Principal
 from coalition.platform.auth.tokens import CredentialKind
 from coalition.platform.errors import DomainError, ErrorCode
 from coalition.platform.outbox import service as outbox
-from coalition.platform.runtime.database import AsyncSession
+from coalition.platform.runtime.database import AsyncSession, Executor
 from coalition.platform.staff import factors, repository, rules
+from coalition.platform.staff.repository import Listing as Listing
 from coalition.platform.staff.rules import Grant
 
 INVITATION_VALID = timedelta(days=7)
@@ -205,3 +206,8 @@ async def remove(
     await repository.mark_removed(session, person.id, now)
     await record_change(session, by, "staff.remove", person.id, before={"email": person.email})
     return person.id
+
+
+async def people(connection: Executor, coalition_id: uuid.UUID, partner_id: uuid.UUID | None) -> list[Listing]:
+    """The staff in place: the whole coalition's, or one shop's."""
+    return await repository.people_of(connection, coalition_id, partner_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from litestar.types import ControllerRouterHandler
 
-from coalition.web.portal import invitation, sign_in, sign_out
+from coalition.web.portal import dev_mail, invitation, keys, sign_in, sign_out, staff
 
 ROUTES: list[ControllerRouterHandler] = [
     sign_in.sign_in_page,
@@ -20,4 +20,11 @@ ROUTES: list[ControllerRouterHandler] = [
     invitation.accept,
     sign_out.sign_out,
     sign_out.sign_out_everywhere,
+    staff.staff_page,
+    staff.invite,
+    staff.remove,
+    keys.keys_page,
+    keys.create_key,
+    keys.revoke_key,
+    dev_mail.dev_mail,
 ]
