@@ -22,11 +22,12 @@ from redis.asyncio import Redis
 from coalition.graphql.context import Services
 from coalition.platform.coalitions.repository import CoalitionRecord, coalition_by_slug
 from coalition.platform.runtime.settings import Settings
+from coalition.platform.staff import repository as staff_repository
 from coalition.platform.staff import sessions
 from coalition.platform.staff.rules import Grant, StaffRole
 from coalition.platform.staff.service import Mailing
 from coalition.platform.staff.sign_in import Attempt
-from coalition.web.i18n import translations
+from coalition.web.i18n import LANGUAGE_COOKIE, translations
 from coalition.web.pages import AnyRequest, html_page, page_language
 from coalition.web.portal.layout import home_path
 
@@ -115,6 +116,12 @@ async def signed_in(
         replacing=request.cookies.get(sessions.COOKIE_NAME),
     )  # fmt: skip
     cookies = [session_cookie(request, session_id), ended_cookie(PENDING_COOKIE, PENDING_PATH)]
+    async with services_of(request).reads.connect() as connection:
+        person = await staff_repository.person_by_id(connection, person_id)
+    if person is not None:
+        # The pages speak the person's language from now on (the chooser still changes it).
+        cookies.append(Cookie(key=LANGUAGE_COOKIE, value=person.language, max_age=YEAR, path="/", httponly=True,
+                              samesite="lax", secure=is_secure(request)))  # fmt: skip
     if slug:
         cookies.append(Cookie(key=COALITION_COOKIE, value=slug, max_age=YEAR, path="/portal", httponly=True,
                               samesite="lax", secure=is_secure(request)))  # fmt: skip

@@ -48,6 +48,7 @@ async def test_a_cashier_signs_in_with_a_password_and_gets_a_safe_rotated_cookie
         assert "Path=/" in cookie
         assert "Secure" not in cookie  # plain http here
         session_id = answer.cookies[sessions.COOKIE_NAME]
+        assert answer.cookies["coalition_language"] == "en"  # the person's own language
     assert session_id != "planted-before-sign-in"
     live = await _live(settings, session_id)
     assert live is not None
