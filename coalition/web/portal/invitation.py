@@ -53,7 +53,7 @@ async def _secret(request: AnyRequest, token: str) -> str:
 def qr_svg(text: str, title: str) -> Markup:
     """``text`` as a QR code: an SVG drawn on the server, nothing fetched."""
     out = io.BytesIO()
-    segno.make(text, error="m").save(out, kind="svg", scale=5, border=4, xmldecl=False, title=title,
+    segno.make(text, error="m").save(out, kind="svg", scale=5, border=4, xmldecl=False, title=title, omitsize=True,
                                      svgclass="qr-code")  # fmt: skip
     # segno's own SVG: it escapes the title it writes.
     return Markup(out.getvalue().decode())  # noqa: S704
