@@ -5,6 +5,8 @@
     uv run python -m bench settlement [...]   a day's settlement vs a bare GROUP BY
     uv run python -m bench earn-lines [...]   an earn keeping a five-line basket vs one without
     uv run python -m bench import [...]       importing 1.5 million receipt lines vs a bare COPY
+    uv run python -m bench portal [...]       the portal's pages (the till's earn) vs the same through the API
+    uv run python -m bench soak [...]         30 minutes at half capacity: memory, p99, failures
 
 ``--help`` after a name gives its options.
 """
@@ -37,6 +39,14 @@ def main() -> None:
         from bench import importing
 
         importing.main(args)
+    elif name == "portal":
+        from bench import portal
+
+        portal.main(args)
+    elif name == "soak":
+        from bench import soak
+
+        soak.main(args)
     else:
         sys.exit(f"unknown benchmark {name!r}; see python -m bench --help\n{__doc__}")
 

@@ -15,10 +15,14 @@ The plan (JSON on stdin)::
     {"port": 8000, "clients": 32, "seconds": 10, "warmup": 2,
      "operation": "earn" | "redeem" | "wallet" | "ping",
      "tokens": ["<POS key of shop 0>", ...], "cards": ["B000000000", ...],
-     "hot_share": 0.2, "hot_count": 1000, "seed": 1}
+     "hot_share": 0.2, "hot_count": 1000, "seed": 1,
+     "rate": 0, "mix": {"earn": 50, "wallet": 35, "redeem": 15}}
 
 ``hot_share`` of requests go to the first ``hot_count`` cards (the hot
-wallets); the rest are spread over all cards.
+wallets); the rest are spread over all cards. ``operation: "mix"`` draws
+each request's operation from ``mix`` (weights). ``rate`` (requests a second,
+all clients together) paces the clients instead of sending as fast as the
+API answers: the soak runs at a set share of capacity.
 """
 
 from __future__ import annotations
@@ -49,6 +53,9 @@ _QUERIES = {
 }
 
 
+_MIX_DEFAULT = {"earn": 50, "wallet": 35, "redeem": 15}
+
+
 def _variables(operation: str, card: str, key: str) -> str:
     if operation == "earn":
         return f'{{"i":{{"idempotencyKey":"{key}","cardNumber":"{card}","amount":"23.45"}}}}'
@@ -71,8 +78,11 @@ class Plan:
         self.hot_share: float = spec.get("hot_share", 0.0)
         self.hot_count: int = spec.get("hot_count", 0)
         self.random = random.Random(spec.get("seed", 1))
-        query = json.dumps(_QUERIES[self.operation])
-        self._head = '{"query":' + query + ',"variables":'
+        self.rate: float = spec.get("rate", 0)
+        mix = spec.get("mix", _MIX_DEFAULT) if self.operation == "mix" else {self.operation: 1}
+        self._operations = list(mix)
+        self._weights = [mix[name] for name in self._operations]
+        self._heads = {name: '{"query":' + json.dumps(_QUERIES[name]) + ',"variables":' for name in mix}
         self._prefix = [
             f"POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
             "Content-Type: application/json\r\nContent-Length: "
@@ -86,7 +96,12 @@ class Plan:
         return self.cards[self.random.randrange(len(self.cards))]
 
     def request(self, client: int, n: int) -> bytes:
-        body = self._head + _variables(self.operation, self.card(), f"{self._run}-{client}-{n}") + "}"
+        operation = (
+            self.random.choices(self._operations, self._weights)[0]
+            if len(self._operations) > 1
+            else (self._operations[0])
+        )
+        body = self._heads[operation] + _variables(operation, self.card(), f"{self._run}-{client}-{n}") + "}"
         return (self._prefix[(client + n) % len(self._prefix)] + f"{len(body)}\r\n\r\n" + body).encode()
 
 
@@ -94,10 +109,16 @@ async def _client(plan: Plan, number: int, start: float, stop: float, out: dict[
     reader, writer = await asyncio.open_connection("127.0.0.1", plan.port)
     latencies: array[float] = out["latencies"]
     n = 0
+    # Paced: each client sends at its share of the rate, offset so they do not move in step.
+    interval = plan.clients / plan.rate if plan.rate else 0.0
+    next_at = time.perf_counter() + interval * number / plan.clients
     try:
         while True:
             request = plan.request(number, n)
             n += 1
+            if interval:
+                await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
+                next_at += interval
             sent = time.perf_counter()
             if sent >= stop:
                 return

@@ -150,11 +150,11 @@ def _cpu_shares(api: Api, row: dict[str, Any]) -> Iterator[None]:
 
 
 def load(api: Api, operation: str, clients: int, seconds: float, tokens: list[str], cards: list[str], *,
-         hot: bool = False, warmup: float = 2.0) -> dict[str, Any]:  # fmt: skip
+         hot: bool = False, warmup: float = 2.0, rate: float = 0) -> dict[str, Any]:  # fmt: skip
     plan = {
         "port": api.port, "clients": clients, "seconds": seconds, "warmup": warmup, "operation": operation,
         "tokens": tokens, "cards": cards, "hot_share": HOT_SHARE if hot else 0.0,
-        "hot_count": max(1, int(len(cards) * HOT_FRACTION)) if hot else 0,
+        "hot_count": max(1, int(len(cards) * HOT_FRACTION)) if hot else 0, "rate": rate,
     }  # fmt: skip
     row: dict[str, Any] = {}
     with _cpu_shares(api, row):

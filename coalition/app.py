@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import hmac
 import uuid
@@ -34,7 +35,7 @@ from coalition.platform.errors import DomainError
 from coalition.platform.ledger.repository import PostingGateway
 from coalition.platform.ledger.service import LedgerService
 from coalition.platform.programme.service import CoalitionRulesCache
-from coalition.platform.runtime.broadcasts import CREDENTIALS_REVOKED, RULES_CHANGED, listening
+from coalition.platform.runtime.broadcasts import CREDENTIALS_REVOKED, RULES_CHANGED, Subscription, listening
 from coalition.platform.runtime.database import create_engine, create_sessionmaker
 from coalition.platform.runtime.http import security_headers
 from coalition.platform.runtime.logging import configure_logging, litestar_logging
@@ -71,17 +72,25 @@ def live() -> dict[str, str]:
     return {"status": "ok"}
 
 
+READINESS_WITHIN_SECONDS = 2.0
+
+
 @get("/health/ready", include_in_schema=False)
 async def ready(state: State) -> Response[dict[str, str]]:
     checks: dict[str, str] = {}
-    try:
+
+    async def select_one() -> None:
         async with state.services.engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
+
+    # A server that stops answering must make this say 503 quickly, not hang the probe.
+    try:
+        await asyncio.wait_for(select_one(), READINESS_WITHIN_SECONDS)
         checks["database"] = "ok"
     except Exception as exc:  # noqa: BLE001 - readiness reports, never raises
         checks["database"] = f"unavailable: {type(exc).__name__}"
     try:
-        await state.services.redis.ping()
+        await asyncio.wait_for(state.services.redis.ping(), READINESS_WITHIN_SECONDS)
         checks["redis"] = "ok"
     except Exception as exc:  # noqa: BLE001
         checks["redis"] = f"unavailable: {type(exc).__name__}"
@@ -167,8 +176,11 @@ def create_app(settings: Settings) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        engine = create_engine(database_url, pool_size=settings.database_pool_size)
+        engine = create_engine(
+            database_url, pool_size=settings.database_pool_size, answer_within=settings.database_answer_within_seconds
+        )
         redis = Redis.from_url(redis_url)
+        subscription = Subscription()
         await share_signing_key(csrf, redis)
         gateway = PostingGateway(
             engine, max_batch=settings.group_commit_max_batch, in_flight=settings.group_commit_in_flight
@@ -178,7 +190,7 @@ def create_app(settings: Settings) -> Litestar:
             reads=engine.execution_options(isolation_level="AUTOCOMMIT"),
             redis=redis,
             sessions=create_sessionmaker(engine),
-            authenticator=Authenticator(engine, ttl=settings.auth_cache_seconds),
+            authenticator=Authenticator(engine, ttl=settings.auth_cache_seconds, trusted=lambda: subscription.live),
             ledger=LedgerService(gateway),
             till_setups=TillSetups(engine),
             coalitions=CoalitionDirectory(engine),
@@ -187,6 +199,8 @@ def create_app(settings: Settings) -> Litestar:
         )
         services.local_caches = {CREDENTIALS_REVOKED: services.authenticator, RULES_CHANGED: RulesCaches(services)}
         app.state.services = services
+        # Pages read what they need of the configuration (the public address, who mails come from).
+        app.state.settings = settings
         # The schema, the ORM's tables and the libraries are a few hundred
         # thousand objects that live as long as the process. Left in the
         # collector's oldest generation, each full collection walks all of
@@ -195,7 +209,7 @@ def create_app(settings: Settings) -> Litestar:
         gc.collect()
         gc.freeze()
         try:
-            async with listening(redis, services.local_caches):
+            async with listening(redis, services.local_caches, subscription):
                 yield
         finally:
             await gateway.aclose()

@@ -6,6 +6,8 @@ with these cron jobs against the configured (or embedded) Redis.
   not yet settled, notices, tier reviews, for the coalitions that need them.
 - ``deliver_notices`` (every minute): send the outbox to the webhook, signed.
 - ``send_mail`` (every minute): send the due e-mails of the outbox over SMTP.
+- ``apply_retention`` (hourly): what identifies purchases older than each
+  coalition's retention setting (basket lines, receipt references) goes.
 
 Told to stop (SIGTERM, SIGINT), the worker takes no new job, lets the
 running one finish its current step and return, and exits 0. A job still
@@ -28,12 +30,14 @@ from arq.connections import RedisSettings
 from arq.worker import Worker
 from sqlalchemy.engine import make_url
 
+from coalition.platform.members import privacy
 from coalition.platform.notices import service as notices
 from coalition.platform.outbox import service as outbox
 from coalition.platform.outbox.smtp import SmtpSender
-from coalition.platform.runtime.database import create_engine
+from coalition.platform.runtime.database import create_engine, create_sessionmaker
 from coalition.platform.runtime.logging import configure_logging
 from coalition.platform.runtime.settings import Settings
+from coalition.platform.runtime.unit_of_work import unit_of_work
 from coalition.settlement.tasks import catch_up
 
 REDIS_WAIT_ATTEMPTS = 10**9  # two seconds apart: indefinitely
@@ -79,6 +83,13 @@ async def send_mail(ctx: dict[str, Any]) -> dict[str, int]:
     return {"sent": sending.sent, "failed": sending.failed}
 
 
+async def apply_retention(ctx: dict[str, Any]) -> dict[str, int]:
+    clock: Clock = ctx["clock"]
+    async with unit_of_work(create_sessionmaker(ctx["engine"])) as session:
+        done = await privacy.apply_retention(session, clock())
+    return {"lines": sum(d.lines for d in done), "receipts": sum(d.receipts for d in done)}
+
+
 class _StoppableWorker(Worker):
     """arq's worker, with a stop that ends in exit 0."""
 
@@ -117,7 +128,7 @@ def create_worker(settings: Settings, *, clock: Clock = _utc_now, **overrides: A
     every = settings.worker_interval_minutes
     database = database_tag(settings)
     options: dict[str, Any] = {
-        "functions": [nightly, deliver_notices, send_mail],
+        "functions": [nightly, deliver_notices, send_mail, apply_retention],
         "cron_jobs": [
             cron(
                 nightly,
@@ -129,6 +140,7 @@ def create_worker(settings: Settings, *, clock: Clock = _utc_now, **overrides: A
             ),
             cron(deliver_notices, name=f"cron:deliver_notices:{database}", second=30, unique=True, timeout=300),
             cron(send_mail, name=f"cron:send_mail:{database}", second=15, unique=True, timeout=300),
+            cron(apply_retention, name=f"cron:apply_retention:{database}", minute=45, unique=True, timeout=1800),
         ],
         "queue_name": f"arq:queue:coalition:{database}",
         "on_startup": startup,

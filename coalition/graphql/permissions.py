@@ -166,6 +166,26 @@ def may_see_outstanding_points(principal: Principal, partner_id: uuid.UUID) -> b
     return principal.kind != CredentialKind.PARTNER or principal.partner_id == partner_id
 
 
+def may_find_member_by_contact(principal: Principal) -> bool:
+    """Looking a member up by e-mail or phone: the operator, and a shop's
+    MANAGER (narrowed by ``shop_view`` to members it enrolled or served);
+    not tills, not members."""
+    if principal.kind == CredentialKind.OPERATOR:
+        return True
+    return principal.kind == CredentialKind.PARTNER and principal.role == PartnerRole.MANAGER
+
+
+def may_see_payout_account(principal: Principal, partner_id: uuid.UUID) -> bool:
+    """The IBAN a shop is paid into: the operator, and the shop's MANAGER."""
+    if principal.kind == CredentialKind.OPERATOR:
+        return True
+    return (
+        principal.kind == CredentialKind.PARTNER
+        and principal.role == PartnerRole.MANAGER
+        and principal.partner_id == partner_id
+    )
+
+
 def may_see_member_privately(principal: Principal) -> bool:
     """A member's referral code and notices: the member and the operator, not the shops."""
     return principal.kind != CredentialKind.PARTNER
@@ -234,3 +254,38 @@ def statement_partner(principal: Principal, partner_id: str | None) -> uuid.UUID
     if principal.kind == CredentialKind.OPERATOR and partner_id is not None:
         return parse_id(partner_id, "partnerId")
     return None
+
+
+# ---------- members' personal data ----------
+
+
+def personal_data_subject(context: Context, what: str, member_id: str | None) -> uuid.UUID:
+    """Whose personal data a call is about: a member's own (a ``memberId``, if
+    given, must be theirs), or the member the operator's support names. Shops
+    never: a till needs a card, not a person."""
+    principal = context.principal
+    if principal.kind == CredentialKind.MEMBER:
+        own = require_member(context, what).member_id
+        assert own is not None
+        if member_id is not None and parse_id(member_id, "memberId") != own:
+            raise DomainError(ErrorCode.NOT_FOUND, "no such member", ("memberId",))
+        return own
+    require_operator(context, what)
+    if member_id is None:
+        raise validation("memberId is required", "memberId")
+    return parse_id(member_id, "memberId")
+
+
+def is_staff_read(principal: Principal, record: MemberRecord) -> bool:
+    """A read of a member's personal data by somebody other than the member: audited."""
+    return principal.member_id != record.id
+
+
+def may_see_profile(principal: Principal, record: MemberRecord) -> bool:
+    """E-mail, phone, birth date and choices: the member and the operator's
+    support (whose reads are audited), never a shop."""
+    if record.coalition_id != principal.coalition_id or record.status == "ERASED":
+        return False
+    if principal.kind == CredentialKind.MEMBER:
+        return record.id == principal.member_id
+    return principal.kind == CredentialKind.OPERATOR

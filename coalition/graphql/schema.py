@@ -25,6 +25,8 @@ from coalition.graphql.members.types import Member
 from coalition.graphql.partners.mutations import PartnerMutations
 from coalition.graphql.partners.queries import CoalitionQueries
 from coalition.graphql.partners.types import Coalition, Partner
+from coalition.graphql.privacy.mutations import PrivacyMutations
+from coalition.graphql.privacy.queries import PrivacyQueries
 from coalition.graphql.programme.mutations import ProgrammeMutations
 from coalition.graphql.programme.queries import ProgrammeQueries
 from coalition.graphql.settlement.mutations import SettlementMutations
@@ -39,13 +41,27 @@ from coalition.platform.runtime.logging import log_graphql_errors
 Query = merge_types(
     "Query",
     (
-        CoalitionQueries, MemberQueries, LedgerQueries, ProgrammeQueries, SettlementQueries, PayoutQueries,
+        CoalitionQueries,
+        MemberQueries,
+        LedgerQueries,
+        ProgrammeQueries,
+        SettlementQueries,
+        PayoutQueries,
+        PrivacyQueries,
         StaffQueries,
     ),
-)  # fmt: skip
+)
 Mutation = merge_types(
     "Mutation",
-    (PartnerMutations, MemberMutations, LedgerMutations, ProgrammeMutations, SettlementMutations, StaffMutations),
+    (
+        PartnerMutations,
+        MemberMutations,
+        LedgerMutations,
+        ProgrammeMutations,
+        SettlementMutations,
+        PrivacyMutations,
+        StaffMutations,
+    ),
 )
 
 

@@ -24,6 +24,11 @@ async def earn_rules(connection: Executor, partner_id: uuid.UUID) -> EarnRules |
     return await repository.earn_rules(connection, partner_id)
 
 
+async def payout_iban(connection: Executor, partner_id: uuid.UUID) -> str | None:
+    """The account the coalition pays the partner into, as stored."""
+    return await repository.iban(connection, partner_id)
+
+
 async def campaigns(
     connection: Executor, coalition_id: uuid.UUID, *, partner_id: uuid.UUID | None, include_ended: bool
 ) -> list[Campaign]:

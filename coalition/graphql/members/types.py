@@ -14,7 +14,10 @@ from coalition.graphql.common import MutationError, Node
 from coalition.graphql.context import Context
 from coalition.graphql.ledger.types import Wallet
 from coalition.graphql.partners.types import Coupon, CouponStatus, StampCard, StampProgress
+from coalition.graphql.privacy.types import MemberProfile
 from coalition.graphql.programme.types import MemberTier
+from coalition.platform.members import privacy
+from coalition.platform.members import reads as member_reads
 from coalition.platform.members.reads import MemberRecord
 from coalition.platform.programme.standing import member_standing
 
@@ -24,6 +27,14 @@ class Notice:
     kind: str = strawberry.field(description="POINTS_EXPIRING, ...")
     created_at: datetime
     payload: JSON
+
+
+@strawberry.type
+class Passkey:
+    id: strawberry.ID
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None
 
 
 @strawberry.type
@@ -72,12 +83,35 @@ class Member(Node):
         ]
         return [c for c in found if include_spent or c.status is CouponStatus.ISSUED]
 
+    @strawberry.field(description="The passkeys the member signs in to the wallet with (the member and the operator).")
+    async def passkeys(self, info: Info[Context, None]) -> list[Passkey]:
+        if not permissions.may_see_member_privately(info.context.principal):
+            return []
+        async with info.context.services.reads.connect() as connection:
+            found = await member_reads.passkeys_of(connection, self.record.id)
+        return [Passkey(id=strawberry.ID(str(p.id)), name=p.name, created_at=p.created_at,
+                        last_used_at=p.last_used_at) for p in found]  # fmt: skip
+
     @strawberry.field(description="Notices to the member (points expiring soon, ...), newest first.")
     async def notices(self, info: Info[Context, None]) -> list[Notice]:
         if not permissions.may_see_member_privately(info.context.principal):
             return []
         found = await info.context.member_notices.load(self.record.id) or []
         return [Notice(kind=n.kind, created_at=n.created_at, payload=cast(JSON, n.payload)) for n in found]
+
+    @strawberry.field(
+        description="E-mail, phone, birth date and choices: the member's own and the operator's support's "
+        "(whose every read is audited); null for others."
+    )
+    async def profile(self, info: Info[Context, None]) -> MemberProfile | None:
+        principal = info.context.principal
+        if not permissions.may_see_profile(principal, self.record):
+            return None
+        preferences = await info.context.loader("member_preferences", privacy.profiles).load(self.record.id)
+        if permissions.is_staff_read(principal, self.record):
+            async with info.context.unit_of_work() as session:
+                await privacy.record_personal_read(session, principal, self.record.id, "profile")
+        return MemberProfile.of(privacy.Profile(self.record, preferences or privacy.NO_PREFERENCES))
 
     @strawberry.field
     async def wallet(self, info: Info[Context, None]) -> Wallet:

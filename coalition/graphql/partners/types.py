@@ -14,6 +14,7 @@ from strawberry.types import Info
 from coalition.graphql import permissions
 from coalition.graphql.common import Money, Node, PageInfo, page_size, parse_id, plain
 from coalition.graphql.context import Context
+from coalition.partners import reads as partner_reads
 from coalition.partners.earning import model as partner_rules
 from coalition.partners.reads import CouponRecord, RewardRecord, StampCardRecord
 from coalition.partners.rewards import coupon_qr_svg
@@ -69,6 +70,14 @@ class Partner(Node):
         if not permissions.may_see_outstanding_points(info.context.principal, partner_id):
             return None
         return await info.context.outstanding.load(partner_id) or 0
+
+    @strawberry.field(description="The IBAN payouts go to, compact (the operator and the shop's MANAGER).")
+    async def payout_iban(self, info: Info[Context, None]) -> str | None:
+        partner_id = uuid.UUID(self.id)
+        if not permissions.may_see_payout_account(info.context.principal, partner_id):
+            return None
+        async with info.context.services.reads.connect() as connection:
+            return await partner_reads.payout_iban(connection, partner_id)
 
 
 @strawberry.type

@@ -38,6 +38,13 @@ async def insert_programme(connection: Executor, partner_id: uuid.UUID, earn_rat
     )
 
 
+async def iban(connection: Executor, partner_id: uuid.UUID) -> str | None:
+    found: str | None = await connection.scalar(
+        select(partner_programmes.c.iban).where(partner_programmes.c.partner_id == partner_id)
+    )
+    return found
+
+
 async def set_iban(connection: Executor, partner_id: uuid.UUID, iban: str | None) -> str | None:
     """Returns the IBAN it replaces."""
     before = await connection.scalar(

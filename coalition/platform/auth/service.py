@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -93,11 +94,15 @@ async def revoke(
 class Authenticator:
     """Verifies bearer tokens, remembering a verified one for a few seconds so
     the till's hot path needs no lookup. Revocations in this process take effect
-    at once, in others when Redis broadcasts them (or within ``ttl`` seconds)."""
+    at once, in others when Redis broadcasts them. While broadcasts cannot
+    reach this process (``trusted()`` is false), nothing is remembered: a
+    credential is looked up on every request rather than trusted stale."""
 
-    def __init__(self, engine: AsyncEngine, ttl: float) -> None:
+    def __init__(self, engine: AsyncEngine, ttl: float, trusted: Callable[[], bool] = lambda: True) -> None:
         self._engine = engine
-        self._principals: Remembered[bytes, Principal | None] = Remembered(self._lookup, ttl=ttl, maxsize=100_000)
+        self._principals: Remembered[bytes, Principal | None] = Remembered(
+            self._lookup, ttl=ttl, maxsize=100_000, trusted=trusted
+        )
 
     async def authenticate(self, token: str) -> Principal | None:
         return await self._principals.get(token_hash(token))

@@ -59,6 +59,12 @@ async def coalition_by_slug(connection: Executor, slug: str) -> CoalitionRecord 
     return None if row is None else _record(CoalitionRecord, row)
 
 
+async def sole_coalition(connection: Executor) -> CoalitionRecord | None:
+    """The coalition, when the database holds exactly one (a town's own installation)."""
+    rows = (await connection.execute(select(coalitions).limit(2))).all()
+    return _record(CoalitionRecord, rows[0]) if len(rows) == 1 else None
+
+
 async def insert_partner(
     connection: Executor, coalition_id: uuid.UUID, name: str, reference: str | None = None
 ) -> PartnerRecord:

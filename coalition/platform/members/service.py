@@ -50,8 +50,11 @@ async def enrol(
     scope_id: uuid.UUID,
     partner_id: uuid.UUID | None,
     request: Enrolment,
+    self_service: bool = False,
 ) -> MemberRecord:
-    """A new member with an empty wallet, or the one this key enrolled before."""
+    """A new member with an empty wallet, or the one this key enrolled before.
+    ``self_service``: the member joins in the wallet, so an invite-only
+    coalition asks them for an invite as a till would (the operator needs none)."""
     key = check_idempotency_key(request.idempotency_key)
     card = check_card_number(request.card_number) if request.card_number else None
     email = rules.check_email(request.email)
@@ -75,7 +78,7 @@ async def enrol(
         return replayed
 
     programme_rules = await programme.load_rules(session, coalition_id)
-    invite_only = programme_rules.enrolment is EnrolmentMode.INVITE_ONLY and partner_id is not None
+    invite_only = programme_rules.enrolment is EnrolmentMode.INVITE_ONLY and (partner_id is not None or self_service)
     if invite_only and (invite is None or not await programme.use_invite(session, coalition_id, invite, _now())):
         raise DomainError(
             ErrorCode.MEMBER_NOT_ELIGIBLE,

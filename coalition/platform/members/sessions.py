@@ -131,3 +131,23 @@ async def close_all_for(redis: Redis, member_id: uuid.UUID) -> int:
         pipe.delete(_index(member_id))
         results = await pipe.execute()
     return sum(int(deleted) for deleted in results[: len(keys)])
+
+
+async def sessions_of(redis: Redis, member_id: uuid.UUID, now: datetime) -> list[MemberSession]:
+    """The member's live sessions (for the download of their data); looking does not refresh them."""
+    found = []
+    for key in await redis.smembers(_index(member_id)):  # type: ignore[misc]
+        raw = await redis.hgetall(_text(key))  # type: ignore[misc]
+        if not raw:
+            continue
+        fields = {_text(name): _text(value) for name, value in raw.items()}
+        found.append(
+            MemberSession(
+                member_id=uuid.UUID(fields["member"]),
+                coalition_id=uuid.UUID(fields["coalition"]),
+                signed_in_at=datetime.fromisoformat(fields["signed_in_at"]),
+                last_seen_at=datetime.fromisoformat(fields["last_seen_at"]),
+                proven_at=datetime.fromisoformat(fields["proven_at"]),
+            )
+        )
+    return sorted((s for s in found if now < s.last_seen_at + IDLE_TIMEOUT), key=lambda s: s.signed_in_at)

@@ -1,7 +1,10 @@
 """Changes that must reach every API process at once go through Redis pub/sub:
 a revoked credential stops working everywhere, and saved programme rules
 apply at the next till request, not only when the in-process caches expire.
-Without Redis, the caches' time limits still bound how stale anything may be."""
+Without Redis, the caches' time limits still bound how stale anything may be,
+and the credentials cache, which security depends on, is not used at all
+while this process is not subscribed (``Subscription.live``): every request's
+credential is looked up, so a revocation made anywhere counts at once."""
 
 from __future__ import annotations
 
@@ -30,12 +33,21 @@ async def announce(redis: Redis, channel: str = CREDENTIALS_REVOKED) -> None:
         _log.warning("%s not broadcast (%s); other processes will catch up by expiry", channel, error)
 
 
+class Subscription:
+    """Whether this process is subscribed right now: news sent meanwhile reaches it."""
+
+    def __init__(self) -> None:
+        self.live = False
+
+
 def _forget(caches: Mapping[str, Forgetful]) -> None:
     for cache in caches.values():
         cache.forget_all()
 
 
-async def listen(redis: Redis, caches: Mapping[str, Forgetful], *, retry_seconds: float = 1.0) -> None:
+async def listen(
+    redis: Redis, caches: Mapping[str, Forgetful], subscription: Subscription, *, retry_seconds: float = 1.0
+) -> None:
     """Empty the cache of a channel whenever any process announces on it.
     Runs until cancelled; after a lost connection it empties every cache (a
     message may have been missed) and subscribes again."""
@@ -43,19 +55,23 @@ async def listen(redis: Redis, caches: Mapping[str, Forgetful], *, retry_seconds
         try:
             async with redis.pubsub() as pubsub:
                 await pubsub.subscribe(*caches)
+                subscription.live = True
                 _forget(caches)
                 async for message in pubsub.listen():
                     if message["type"] == "message":
                         channel = message["channel"]
                         caches[channel.decode() if isinstance(channel, bytes) else channel].forget_all()
-        except RedisError:
-            _forget(caches)
-            await asyncio.sleep(retry_seconds)
+        except (RedisError, OSError):
+            pass
+        finally:
+            subscription.live = False
+        _forget(caches)
+        await asyncio.sleep(retry_seconds)
 
 
 @contextlib.asynccontextmanager
-async def listening(redis: Redis, caches: Mapping[str, Forgetful]) -> AsyncIterator[None]:
-    task = asyncio.create_task(listen(redis, caches))
+async def listening(redis: Redis, caches: Mapping[str, Forgetful], subscription: Subscription) -> AsyncIterator[None]:
+    task = asyncio.create_task(listen(redis, caches, subscription))
     try:
         yield
     finally:

@@ -38,14 +38,23 @@ def asyncpg_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+def create_engine(url: str, *, pool_size: int = 10, answer_within: float | None = None) -> AsyncEngine:
+    """``answer_within`` (seconds) bounds connecting, each statement and the wait
+    for a pooled connection, so a database that stops answering gives errors,
+    not requests that hang; the API sets it, batch jobs with long statements don't."""
+    connect_args: dict[str, object] = {"server_settings": {"application_name": "coalition"}}
+    pool_wait: dict[str, float] = {}
+    if answer_within is not None:
+        connect_args |= {"timeout": answer_within, "command_timeout": answer_within}
+        pool_wait = {"pool_timeout": answer_within}
     return create_async_engine(
         asyncpg_url(url),
         pool_size=pool_size,
         max_overflow=pool_size,
         # Postings are single statements that commit on their own; the rest
         # opens explicit transactions through sessions.
-        connect_args={"server_settings": {"application_name": "coalition"}},
+        connect_args=connect_args,
+        **pool_wait,
     )
 
 

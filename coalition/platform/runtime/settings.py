@@ -39,6 +39,12 @@ class Settings(BaseSettings):
         ge=1,
         description="Till posting transactions each API process has under way before new ones wait to go together.",
     )
+    database_answer_within_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="The API's bound on connecting to PostgreSQL, on each statement and on waiting for a pooled "
+        "connection: a database that stops answering gives clear errors, never hanging requests.",
+    )
     auth_cache_seconds: float = Field(
         default=5.0,
         description="How long a verified credential is trusted before it is looked up again; "

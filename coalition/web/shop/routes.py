@@ -4,4 +4,8 @@ from __future__ import annotations
 
 from litestar.types import ControllerRouterHandler
 
-ROUTES: list[ControllerRouterHandler] = []
+from coalition.web.shop.members import ROUTES as MEMBERS
+from coalition.web.shop.statements import ROUTES as STATEMENTS
+from coalition.web.shop.till import ROUTES as TILL
+
+ROUTES: list[ControllerRouterHandler] = [*TILL, *MEMBERS, *STATEMENTS]

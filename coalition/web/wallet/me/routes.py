@@ -4,4 +4,20 @@ from __future__ import annotations
 
 from litestar.types import ControllerRouterHandler
 
-ROUTES: list[ControllerRouterHandler] = []
+from coalition.web.wallet.me.page import (
+    delete_account,
+    delete_page,
+    deleted_page,
+    download_my_data,
+    me_page,
+    save_profile,
+)
+
+ROUTES: list[ControllerRouterHandler] = [
+    me_page,
+    save_profile,
+    download_my_data,
+    delete_page,
+    delete_account,
+    deleted_page,
+]
