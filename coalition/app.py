@@ -195,13 +195,12 @@ def create_app(settings: Settings) -> Litestar:
             till_setups=TillSetups(engine),
             coalitions=CoalitionDirectory(engine),
             coalition_rules=CoalitionRulesCache(engine),
+            mailing=Mailing(settings.public_url, settings.mail_from),
         )
         services.local_caches = {CREDENTIALS_REVOKED: services.authenticator, RULES_CHANGED: RulesCaches(services)}
         app.state.services = services
         # Pages read what they need of the configuration (the public address, who mails come from).
         app.state.settings = settings
-        # Where the portal's mailed links point, and who the mails come from.
-        app.state.mailing = Mailing(settings.public_url, settings.mail_from)
         # The schema, the ORM's tables and the libraries are a few hundred
         # thousand objects that live as long as the process. Left in the
         # collector's oldest generation, each full collection walks all of
@@ -253,5 +252,7 @@ def create_app(settings: Settings) -> Litestar:
         # No OpenAPI pages: the API is GraphQL, and Litestar's pages load scripts from a CDN.
         openapi_config=None,
         request_max_body_size=settings.request_max_body_bytes,
+        # The pages read the settings they need (public address, mail, demo mode) from here.
+        state=State({"settings": settings}),
         debug=False,
     )

@@ -8,12 +8,12 @@ import asyncio
 import contextlib
 import random
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from coalition.partners import lifecycle
@@ -51,6 +51,7 @@ from coalition.platform.programme.rules import (
 )
 from coalition.platform.runtime.database import AsyncSession, asyncpg_url, create_engine, create_sessionmaker
 from coalition.platform.runtime.settings import Settings
+from coalition.platform.staff.service import Mailing
 from coalition.settlement import service as settlement
 
 SLUG = "demo"
@@ -77,6 +78,26 @@ class DemoTown:
     # seeded by a version of the demo that had no history).
     settled_from: date | None
     settled_through: date | None
+    # The portal's people, each with a fresh one-time sign-in link.
+    staff: list[DemoPerson] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    label: str
+    email: str
+    sign_in_url: str
+    totp_secret: str | None  # the demo's only: a real coalition never shows it again
+
+
+# (label, e-mail, role, in the first shop): the operator, a shop owner, a cashier.
+STAFF = [
+    ("operator admin", "operator@demo.example", "OPERATOR_ADMIN", False),
+    ("shop owner", "owner@demo.example", "OWNER", True),
+    ("cashier", "cashier@demo.example", "CASHIER", True),
+]
+# The demo's people share one password, printed with their links.
+STAFF_PASSWORD = "demo-password-1"  # noqa: S105
 
 
 async def seed(settings: Settings, *, members: int, days: int) -> DemoTown:
@@ -94,7 +115,9 @@ async def seed(settings: Settings, *, members: int, days: int) -> DemoTown:
             assert coalition is not None
             settled = await settled_days(session, coalition.id)
         first, last = (settled[0], settled[-1]) if settled else (None, None)
-        return DemoTown(await _fresh_tokens(sessions, coalition.id), first, last)
+        tokens = await _fresh_tokens(sessions, coalition.id)
+        people = await _staff(sessions, coalition.id, Mailing(settings.public_url, settings.mail_from))
+        return DemoTown(tokens, first, last, people)
     finally:
         await engine.dispose()
 
@@ -107,8 +130,6 @@ async def settled_days(session: AsyncSession, coalition_id: uuid.UUID) -> list[d
 
 
 async def _fresh_tokens(sessions: async_sessionmaker[AsyncSession], coalition_id: uuid.UUID) -> dict[str, str]:
-    from sqlalchemy import select
-
     from coalition.platform.coalitions.tables import partners as partners_table
     from coalition.platform.members.tables import members as members_table
 
@@ -142,6 +163,45 @@ async def _fresh_tokens(sessions: async_sessionmaker[AsyncSession], coalition_id
         )
     tokens[f"member token (card {member.card_number})"] = member_token
     return tokens
+
+
+async def _staff(
+    sessions: async_sessionmaker[AsyncSession], coalition_id: uuid.UUID, mailing: Mailing
+) -> list[DemoPerson]:
+    """The portal's demo people (made on the first run, with the demo's
+    password and, for those whose role needs one, an authenticator secret)
+    and a fresh sign-in link for each, mailed through the outbox as any would be."""
+    from coalition.platform.coalitions.tables import partners as partners_table
+    from coalition.platform.staff import repository as staff_repository
+    from coalition.platform.staff import service as staff
+    from coalition.platform.staff.rules import Grant, StaffRole, checked_grant
+
+    now = datetime.now(UTC)
+    operator = Principal.local_operator(coalition_id, via="coalition demo")
+    people = []
+    async with sessions.begin() as session:
+        shop = await session.scalar(
+            select(partners_table.c.id)
+            .where(partners_table.c.coalition_id == coalition_id)
+            .order_by(partners_table.c.id)
+        )
+        for label, email, role, in_shop in STAFF:
+            person = await staff_repository.active_person_by_email(session, coalition_id, email)
+            if person is None:
+                granter = [Grant(StaffRole.OPERATOR_ADMIN), Grant(StaffRole.OWNER, shop)]
+                invitation = await staff.invite(
+                    session, operator, granter, email=email, name=label.capitalize(), language="en",
+                    grant=checked_grant(role, shop if in_shop else None), mailing=mailing, now=now,
+                )  # fmt: skip
+                await staff.accept_invitation(
+                    session, coalition_id=coalition_id, token=invitation.sign_in_url.rsplit("/", 1)[1],
+                    password=STAFF_PASSWORD, now=now,
+                )  # fmt: skip
+                person = await staff_repository.active_person_by_email(session, coalition_id, email)
+                assert person is not None
+            url = await staff.send_link(session, person, purpose=staff.SIGN_IN, mailing=mailing, now=now)
+            people.append(DemoPerson(label, email, url, person.totp_secret))
+    return people
 
 
 async def _programme(session: AsyncSession, operator: Principal, shop_ids: list[uuid.UUID]) -> None:

@@ -57,14 +57,20 @@ def worker() -> None:
 @click.option("--days", type=click.IntRange(min=1, max=60), default=21, show_default=True)
 def demo(port: int | None, member_count: int, days: int) -> None:
     """Migrate, seed a demo town with settled past days, start the API and print ready-to-use tokens."""
-    from coalition.demo import seed
+    from coalition.demo import SLUG, STAFF_PASSWORD, seed
     from coalition.platform.runtime import migrate as migrations
     from coalition.platform.runtime.embedded import resolved
 
     base = load_settings()
     port = port or base.port
     refuse_a_port_in_use(base.host, port)
-    with resolved(base) as settings:
+    with resolved(base) as resolved_settings:
+        # The demo's portal: its links point here, its staff sign in to the demo town
+        # without naming it, and its mails (sent nowhere) are read on /portal/dev/mail.
+        demo_portal: dict[str, object] = {"development": True, "portal_coalition": SLUG}
+        if "public_url" not in base.model_fields_set:
+            demo_portal["public_url"] = f"http://{base.host}:{port}"
+        settings = resolved_settings.model_copy(update=demo_portal)
         assert settings.database_url is not None
         migrations.upgrade(settings.database_url)
         town = asyncio.run(seed(settings, members=member_count, days=days))
@@ -81,6 +87,13 @@ def demo(port: int | None, member_count: int, days: int) -> None:
                 click.echo(f"Settled and approved: {period}. Its payout file:")
                 click.echo(f"  coalition payouts export --coalition demo --period {period} --out payouts.xml")
             click.echo(f"Programme terms: http://{settings.host}:{port}/terms/demo (?lang=nl)")
+            click.echo(f"Partner portal: {settings.public_url}/portal/sign-in (password {STAFF_PASSWORD}), or a "
+                       "one-time link (15 minutes; more from the sign-in page, read on /portal/dev/mail):")  # fmt: skip
+            for person in town.staff:
+                click.echo(f"  {person.label} {person.email}: {person.sign_in_url}")
+                if person.totp_secret:
+                    code = f"uv run python -c \"import pyotp; print(pyotp.TOTP('{person.totp_secret}').now())\""
+                    click.echo(f"    authenticator secret {person.totp_secret}; the current code: {code}")
             click.echo("Try the API:")
             click.echo(
                 f"  curl -s {url} -H 'Authorization: Bearer {town.tokens['operator token']}' "

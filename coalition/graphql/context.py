@@ -33,6 +33,7 @@ from coalition.platform.programme.service import CoalitionRulesCache
 from coalition.platform.runtime.broadcasts import Forgetful
 from coalition.platform.runtime.database import AsyncSession
 from coalition.platform.runtime.unit_of_work import unit_of_work
+from coalition.platform.staff.service import Mailing
 from coalition.settlement import reads as settlement_reads
 
 K = TypeVar("K")
@@ -56,6 +57,8 @@ class Services:
     till_setups: TillSetups
     coalitions: CoalitionDirectory
     coalition_rules: CoalitionRulesCache
+    # Where links in mails point and who mails come from (invitations).
+    mailing: Mailing = field(default_factory=lambda: Mailing("http://127.0.0.1:8000", "coalition@localhost"))
     # Broadcast channel -> this process's cache it makes stale: a committed
     # change empties them here at once, other processes on the broadcast.
     local_caches: Mapping[str, Forgetful] = field(default_factory=dict)

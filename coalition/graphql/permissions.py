@@ -91,6 +91,21 @@ def managed_partner(context: Context, what: str, partner_id: str | None) -> uuid
     return parse_id(partner_id, "partnerId")
 
 
+def staff_list_scope(context: Context, partner_id: str | None) -> uuid.UUID | None:
+    """Whose staff a caller may list: the operator anyone's (None: everyone),
+    a MANAGER key only its own shop's; others no one's."""
+    if context.principal.kind == CredentialKind.OPERATOR:
+        return parse_id(partner_id, "partnerId") if partner_id else None
+    return managed_partner(context, "list staff", partner_id)
+
+
+def revocation_scope(context: Context) -> uuid.UUID | None:
+    """Which credentials a caller may revoke: the operator any of the
+    coalition's (None), a MANAGER key its own shop's keys."""
+    principal = require_manager_or_operator(context, "revoke credentials")
+    return principal.partner_id if principal.kind == CredentialKind.PARTNER else None
+
+
 def campaign_owner(context: Context, partner_id: str | None) -> uuid.UUID | None:
     """Whose campaign a new one is: the managed partner's, or the coalition's
     own (None) when the operator names no partner."""

@@ -35,6 +35,8 @@ from coalition.graphql.programme.queries import ProgrammeQueries
 from coalition.graphql.settlement.mutations import SettlementMutations
 from coalition.graphql.settlement.queries import PayoutQueries, SettlementQueries
 from coalition.graphql.settlement.types import SettlementRun
+from coalition.graphql.staff.mutations import StaffMutations
+from coalition.graphql.staff.queries import StaffQueries
 from coalition.graphql.validation import CachedValidation, ValidationRules
 from coalition.platform.errors import DomainError
 from coalition.platform.runtime.logging import log_graphql_errors
@@ -50,6 +52,7 @@ Query = merge_types(
         PayoutQueries,
         PrivacyQueries,
         InsightQueries,
+        StaffQueries,
     ),
 )
 Mutation = merge_types(
@@ -63,6 +66,7 @@ Mutation = merge_types(
         SettlementMutations,
         PrivacyMutations,
         InsightMutations,
+        StaffMutations,
     ),
 )
 

@@ -26,6 +26,10 @@ def _coalition(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[s
 @pytest.mark.slow
 async def test_the_demo_seed_settles_and_approves_past_days_with_content(settings, engine, tmp_path) -> None:
     town = await seed(settings, members=20, days=3)
+    # The portal's people: the operator, a shop owner and a cashier, each with a sign-in link.
+    assert [p.email for p in town.staff] == ["operator@demo.example", "owner@demo.example", "cashier@demo.example"]
+    assert [bool(p.totp_secret) for p in town.staff] == [True, True, False]
+    assert all("/portal/sign-in/link/" in p.sign_in_url for p in town.staff)
     today = datetime.now(ZoneInfo(TIMEZONE)).date()
     assert (town.settled_from, town.settled_through) == (today - timedelta(days=3), today - timedelta(days=1))
     async with engine.connect() as c:
@@ -67,6 +71,8 @@ async def test_the_demo_seed_settles_and_approves_past_days_with_content(setting
     again = await seed(settings, members=20, days=3)  # a second run: fresh tokens, the same town
     assert (again.settled_from, again.settled_through) == (town.settled_from, town.settled_through)
     assert set(again.tokens.values()).isdisjoint(town.tokens.values())
+    assert [p.totp_secret for p in again.staff] == [p.totp_secret for p in town.staff]
+    assert {p.sign_in_url for p in again.staff}.isdisjoint(p.sign_in_url for p in town.staff)
 
 
 async def test_the_posting_functions_read_the_time_only_through_ledger_now(engine) -> None:

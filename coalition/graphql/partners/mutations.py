@@ -1,5 +1,5 @@
 """Partners' lifecycle: the operator invites, activates and suspends shops;
-keys are issued by the operator or a shop's MANAGER, revoked by the operator."""
+keys are issued and revoked by the operator or a shop's MANAGER."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from coalition.graphql.context import Context
 from coalition.graphql.partners.inputs import CreatePartnerInput
 from coalition.graphql.partners.payloads import ApiKeyPayload, PartnerPayload, RevokePayload
 from coalition.graphql.partners.types import Partner, PartnerRole
-from coalition.graphql.permissions import managed_partner, refusals_as, require_operator
+from coalition.graphql.permissions import managed_partner, refusals_as, require_operator, revocation_scope
 from coalition.partners import lifecycle as partners
 from coalition.platform.auth import service as auth
 from coalition.platform.auth.tokens import PartnerRole as Role
@@ -76,12 +76,14 @@ class PartnerMutations:
             )
         return ApiKeyPayload(id=strawberry.ID(str(credential_id)), api_key=key)
 
-    @strawberry.mutation(description="Operator: revoke any credential of the coalition.")
+    @strawberry.mutation(
+        description="Operator: revoke any credential of the coalition; a partner's MANAGER: its own shop's keys."
+    )
     @refusals_as(RevokePayload)
     async def revoke_credential(self, info: Info[Context, None], id: strawberry.ID) -> RevokePayload:
-        principal = require_operator(info.context, "revoke credentials")
+        shop = revocation_scope(info.context)
         credential_id = parse_id(id)
         async with info.context.unit_of_work() as session:
-            if not await auth.revoke(session, principal, credential_id):
+            if not await auth.revoke(session, info.context.principal, credential_id, partner_id=shop):
                 raise DomainError(ErrorCode.NOT_FOUND, "no such active credential", ("id",))
         return RevokePayload(revoked=True)

@@ -45,15 +45,17 @@ async def insert_credential(
 
 
 async def revoke_credential(
-    connection: Executor, coalition_id: uuid.UUID, credential_id: uuid.UUID, at: datetime
-) -> bool:
-    """False when the coalition has no such credential still active."""
+    connection: Executor, coalition_id: uuid.UUID, credential_id: uuid.UUID, at: datetime,
+    partner_id: uuid.UUID | None = None,
+) -> bool:  # fmt: skip
+    """False when the coalition (or, if given, the partner) has no such credential still active."""
     result = await connection.execute(
         update(credentials)
         .where(
             credentials.c.id == credential_id,
             credentials.c.coalition_id == coalition_id,
             credentials.c.revoked_at.is_(None),
+            *([credentials.c.partner_id == partner_id] if partner_id is not None else []),
         )
         .values(revoked_at=at)
         .returning(credentials.c.id)
@@ -106,3 +108,28 @@ async def active_credential(connection: Executor, digest: bytes, now: datetime) 
         role=PartnerRole(row.role) if row.role else None,
         member_id=row.member_id,
     )
+
+
+@dataclass(frozen=True)
+class PartnerKey:
+    id: uuid.UUID
+    role: PartnerRole
+    label: str | None
+    created_at: datetime
+
+
+async def partner_keys(
+    connection: Executor, coalition_id: uuid.UUID, partner_id: uuid.UUID, now: datetime
+) -> list[PartnerKey]:
+    """A partner's keys still in force, newest first."""
+    rows = await connection.execute(
+        select(credentials.c.id, credentials.c.role, credentials.c.label, credentials.c.created_at)
+        .where(
+            credentials.c.coalition_id == coalition_id,
+            credentials.c.partner_id == partner_id,
+            credentials.c.revoked_at.is_(None),
+            (credentials.c.expires_at.is_(None)) | (credentials.c.expires_at > now),
+        )
+        .order_by(credentials.c.created_at.desc(), credentials.c.id.desc())
+    )
+    return [PartnerKey(row.id, PartnerRole(row.role), row.label, row.created_at) for row in rows]

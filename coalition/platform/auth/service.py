@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from coalition.platform.audit.service import record_change
 from coalition.platform.auth import repository
+from coalition.platform.auth.repository import PartnerKey as PartnerKey
 from coalition.platform.auth.tokens import CredentialKind, PartnerRole, new_token, token_hash
 from coalition.platform.runtime.broadcasts import CREDENTIALS_REVOKED
 from coalition.platform.runtime.caching import Remembered
@@ -78,10 +79,15 @@ async def issue(
     return credential_id, token
 
 
-async def revoke(session: AsyncSession, principal: Principal, credential_id: uuid.UUID) -> bool:
-    """Revoke an active credential of the principal's coalition and audit it;
-    False if there is none. Every process forgets it once this commits."""
-    if not await repository.revoke_credential(session, principal.coalition_id, credential_id, datetime.now(UTC)):
+async def revoke(
+    session: AsyncSession, principal: Principal, credential_id: uuid.UUID, *, partner_id: uuid.UUID | None = None
+) -> bool:
+    """Revoke an active credential of the principal's coalition (of that
+    partner's, if given) and audit it; False if there is none. Every process
+    forgets it once this commits."""
+    if not await repository.revoke_credential(
+        session, principal.coalition_id, credential_id, datetime.now(UTC), partner_id
+    ):
         return False
     announce_after_commit(session, CREDENTIALS_REVOKED)
     await record_change(session, principal, "credential.revoke", credential_id)
@@ -121,3 +127,8 @@ class Authenticator:
     def forget_all(self) -> None:
         """Drop every remembered credential (after a revocation)."""
         self._principals.forget_all()
+
+
+async def partner_keys(connection: Executor, coalition_id: uuid.UUID, partner_id: uuid.UUID) -> list[PartnerKey]:
+    """A partner's keys in force (what they are, never the tokens)."""
+    return await repository.partner_keys(connection, coalition_id, partner_id, datetime.now(UTC))

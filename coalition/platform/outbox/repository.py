@@ -86,3 +86,11 @@ async def mails_to(connection: Executor, coalition_id: uuid.UUID, recipient: str
 async def mail_by_id(connection: Executor, mail_id: uuid.UUID) -> MailRecord | None:
     row = (await connection.execute(select(outbox_mails).where(outbox_mails.c.id == mail_id))).first()
     return None if row is None else _record(row)
+
+
+async def latest_mails(connection: Executor, limit: int) -> list[MailRecord]:
+    """The newest mails of every coalition (the development mail page)."""
+    rows = await connection.execute(
+        select(outbox_mails).order_by(outbox_mails.c.created_at.desc(), outbox_mails.c.id.desc()).limit(limit)
+    )
+    return [_record(row) for row in rows]

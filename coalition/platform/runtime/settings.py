@@ -93,6 +93,16 @@ class Settings(BaseSettings):
     public_url: str = Field(
         default="http://127.0.0.1:8000", description="The address people open; links in e-mails start with it."
     )
+    portal_coalition: str | None = Field(
+        default=None,
+        description="The coalition (its slug) whose staff sign in at /portal/sign-in. Unset: the form asks "
+        "for it (one server may host several coalitions).",
+    )
+    development: bool = Field(
+        default=False,
+        description="Development and demo only: serves /portal/dev/mail, which shows every queued mail "
+        "and its links to whoever opens it. Never in production.",
+    )
     worker_interval_minutes: int = Field(
         default=15, description="How often the worker looks for closed days to settle and lots to expire."
     )

@@ -71,6 +71,12 @@ async def set_credentials(
     )
 
 
+async def set_profile(connection: Executor, person_id: uuid.UUID, *, name: str, language: str) -> None:
+    await connection.execute(
+        update(staff_people).where(staff_people.c.id == person_id).values(name=name, language=language)
+    )
+
+
 async def set_password_hash(connection: Executor, person_id: uuid.UUID, password_hash: str) -> None:
     await connection.execute(
         update(staff_people).where(staff_people.c.id == person_id).values(password_hash=password_hash)
@@ -150,6 +156,24 @@ async def link_owner(
     return None if person_id is None else uuid.UUID(str(person_id))
 
 
+async def link_coalition(connection: Executor, token_hash: bytes, purpose: str, now: datetime) -> uuid.UUID | None:
+    """The coalition of a valid one-time link's person: a page opened from a
+    mail knows no coalition but the link's."""
+    found = await connection.execute(
+        select(staff_people.c.coalition_id)
+        .join(staff_links, staff_links.c.person_id == staff_people.c.id)
+        .where(
+            staff_links.c.token_hash == token_hash,
+            staff_links.c.purpose == purpose,
+            staff_links.c.used_at.is_(None),
+            staff_links.c.expires_at > now,
+            staff_people.c.removed_at.is_(None),
+        )
+    )
+    coalition_id = found.scalar_one_or_none()
+    return None if coalition_id is None else uuid.UUID(str(coalition_id))
+
+
 async def use_link(
     connection: Executor, token_hash: bytes, purpose: str, coalition_id: uuid.UUID, now: datetime
 ) -> uuid.UUID | None:
@@ -171,3 +195,34 @@ async def partner_in_coalition(connection: Executor, partner_id: uuid.UUID, coal
         {"partner": partner_id, "coalition": coalition_id},
     )
     return found.first() is not None
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A person as a staff list shows them, with the roles the list is about."""
+
+    id: uuid.UUID
+    email: str
+    name: str
+    language: str
+    created_at: datetime
+    grants: list[Grant]
+
+
+async def people_of(connection: Executor, coalition_id: uuid.UUID, partner_id: uuid.UUID | None) -> list[Listing]:
+    """The coalition's staff in place (one shop's, with only that shop's roles, if ``partner_id``)."""
+    query = (
+        select(staff_people, staff_roles.c.role, staff_roles.c.partner_id)
+        .join(staff_roles, staff_roles.c.person_id == staff_people.c.id)
+        .where(staff_people.c.coalition_id == coalition_id, staff_people.c.removed_at.is_(None))
+        .order_by(func.lower(staff_people.c.name), staff_people.c.id, staff_roles.c.id)
+    )
+    if partner_id is not None:
+        query = query.where(staff_roles.c.partner_id == partner_id)
+    people: dict[uuid.UUID, Listing] = {}
+    for row in await connection.execute(query):
+        listing = people.get(row.id)
+        if listing is None:
+            listing = people[row.id] = Listing(row.id, row.email, row.name, row.language, row.created_at, [])
+        listing.grants.append(Grant(StaffRole(row.role), row.partner_id))
+    return list(people.values())

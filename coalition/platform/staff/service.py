@@ -9,10 +9,12 @@ from datetime import datetime, timedelta
 
 from coalition.platform.audit.service import record_change
 from coalition.platform.auth.service import Principal
+from coalition.platform.auth.tokens import CredentialKind
 from coalition.platform.errors import DomainError, ErrorCode
 from coalition.platform.outbox import service as outbox
-from coalition.platform.runtime.database import AsyncSession
+from coalition.platform.runtime.database import AsyncSession, Executor
 from coalition.platform.staff import factors, repository, rules
+from coalition.platform.staff.repository import Listing as Listing
 from coalition.platform.staff.rules import Grant
 
 INVITATION_VALID = timedelta(days=7)
@@ -138,11 +140,23 @@ async def invite(
 
 
 async def accept_invitation(
-    session: AsyncSession, *, coalition_id: uuid.UUID, token: str, password: str, now: datetime
-) -> Welcome:
-    """Spend an invitation link: the person chooses a password and, if their
-    roles need it, receives a new TOTP secret and recovery codes (shown once)."""
+    session: AsyncSession, *, coalition_id: uuid.UUID, token: str, password: str, now: datetime,
+    name: str | None = None, language: str | None = None, totp_secret: str | None = None,
+    totp_code: str | None = None,
+) -> Welcome:  # fmt: skip
+    """Spend an invitation link: the person chooses a password (and may
+    correct their name and language). If their roles need it, they receive a
+    TOTP secret and recovery codes (shown once). A page that showed the
+    secret first passes it with the code read back from the authenticator
+    (``totp_secret``, ``totp_code``); anyone may enrol one that way. Any
+    refusal comes before the link is spent."""
     rules.checked_password(password)
+    if name is not None and not name.strip():
+        raise DomainError(ErrorCode.VALIDATION, "a name is needed", ("name",))
+    if language is not None:
+        rules.checked_language(language)
+    if totp_secret is not None and not factors.totp_matches(totp_secret, totp_code or ""):
+        raise DomainError(ErrorCode.VALIDATION, "this code does not match: type the app's current code", ("code",))
     person_id = await repository.use_link(session, factors.link_token_hash(token), INVITATION, coalition_id, now)
     if person_id is None:
         raise DomainError(ErrorCode.NOT_FOUND, "this invitation is not valid (used, expired or unknown)", ("token",))
@@ -151,15 +165,31 @@ async def accept_invitation(
     grants = await repository.grants_of(session, person_id)
     secret: str | None = None
     codes: list[str] = []
-    if rules.needs_second_factor(grants):
-        secret = factors.new_totp_secret()
+    if rules.needs_second_factor(grants) or totp_secret is not None:
+        secret = totp_secret or factors.new_totp_secret()
         codes = factors.new_recovery_codes()
         await repository.replace_recovery_codes(session, person_id, [factors.recovery_code_hash(c) for c in codes])
     await repository.set_credentials(
         session, person_id, password_hash=factors.hash_password(password), totp_secret=secret
     )
+    if name is not None or language is not None:
+        await repository.set_profile(
+            session, person_id, name=(name or person.name).strip(), language=language or person.language
+        )
     await record_change(session, principal_for(person_id, coalition_id, grants[0]), "staff.accept", person_id)
     return Welcome(person_id, secret, factors.totp_provisioning_uri(secret, person.email) if secret else None, codes)
+
+
+async def acting_grants(session: AsyncSession, principal: Principal) -> list[Grant]:
+    """What a caller holds when appointing or removing staff: a signed-in
+    person their roles in the shop (or the operator side) they act for; the
+    operator's own credential as its admin; any other key nothing."""
+    if principal.person_id is None:
+        return [Grant(rules.StaffRole.OPERATOR_ADMIN)] if principal.kind is CredentialKind.OPERATOR else []
+    held = await repository.grants_of(session, principal.person_id)
+    if principal.kind is CredentialKind.OPERATOR:
+        return [grant for grant in held if grant.role in rules.OPERATOR_ROLES]
+    return [grant for grant in held if grant.partner_id is not None and grant.partner_id == principal.partner_id]
 
 
 async def remove(
@@ -176,3 +206,8 @@ async def remove(
     await repository.mark_removed(session, person.id, now)
     await record_change(session, by, "staff.remove", person.id, before={"email": person.email})
     return person.id
+
+
+async def people(connection: Executor, coalition_id: uuid.UUID, partner_id: uuid.UUID | None) -> list[Listing]:
+    """The staff in place: the whole coalition's, or one shop's."""
+    return await repository.people_of(connection, coalition_id, partner_id)

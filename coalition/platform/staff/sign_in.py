@@ -39,6 +39,15 @@ class SignedIn:
 
 
 @dataclass(frozen=True)
+class CodeNeeded:
+    """The password was right; the person now gives their second factor
+    (``with_second_factor``). Only for callers that ask in two steps."""
+
+    person_id: uuid.UUID
+    coalition_id: uuid.UUID
+
+
+@dataclass(frozen=True)
 class Refused:
     code: ErrorCode
     message: str
@@ -89,10 +98,19 @@ async def _refuse(
     return Refused(ErrorCode.FORBIDDEN, WRONG)
 
 
+def needs_code(person: repository.PersonRecord, grants: list[Grant]) -> bool:
+    """Whether this person gives a second factor when signing in."""
+    # Required for some roles; anyone who enrolled an authenticator uses it.
+    return rules.needs_second_factor(grants) or person.totp_secret is not None
+
+
 async def with_password(
-    session: AsyncSession, limits: SignInLimits, attempt: Attempt, *, email: str, password: str, code: str | None
-) -> SignedIn | Refused:
-    """Password, plus a TOTP or recovery code for operator staff and shop owners."""
+    session: AsyncSession, limits: SignInLimits, attempt: Attempt, *, email: str, password: str, code: str | None,
+    two_steps: bool = False,
+) -> SignedIn | CodeNeeded | Refused:  # fmt: skip
+    """Password, plus a TOTP or recovery code for operator staff and shop
+    owners (and whoever enrolled one). With ``two_steps`` and no code, a right
+    password answers ``CodeNeeded`` instead of failing."""
     coalition = str(attempt.coalition_id)
     if await limits.locked(coalition, email, attempt.client):
         await _audit(session, attempt, "staff.sign_in_locked", None, email=email)
@@ -105,7 +123,10 @@ async def with_password(
         return await _refuse(session, limits, attempt, email, person.id, "password")
     grants = await repository.grants_of(session, person.id)
     method = "password"
-    if rules.needs_second_factor(grants):
+    if two_steps and not code and needs_code(person, grants):
+        await _audit(session, attempt, "staff.sign_in_password_accepted", person.id)
+        return CodeNeeded(person.id, person.coalition_id)
+    if needs_code(person, grants):
         second = await _second_factor(session, limits, person, code, attempt.now)
         if second is None:
             return await _refuse(session, limits, attempt, email, person.id, "second factor")
@@ -150,7 +171,7 @@ async def with_link(
         return Refused(ErrorCode.LIMIT_EXCEEDED, LOCKED)
     grants = await repository.grants_of(session, person.id)
     method = "link"
-    if rules.needs_second_factor(grants):
+    if needs_code(person, grants):
         second = await _second_factor(session, limits, person, code, attempt.now)
         if second is None:
             return await _refuse(session, limits, attempt, person.email, person.id, "second factor")
@@ -162,3 +183,22 @@ async def with_link(
     await limits.succeeded(str(attempt.coalition_id), person.email)
     await _audit(session, attempt, "staff.sign_in", person.id, method=method)
     return SignedIn(person.id, person.coalition_id, grants)
+
+
+async def with_second_factor(
+    session: AsyncSession, limits: SignInLimits, attempt: Attempt, *, person_id: uuid.UUID, code: str
+) -> SignedIn | Refused:
+    """The second step after ``CodeNeeded``: the person's TOTP or recovery code."""
+    person = await repository.person_by_id(session, person_id)
+    if person is None or person.removed_at is not None or person.coalition_id != attempt.coalition_id:
+        await _audit(session, attempt, "staff.sign_in_failed", person_id, reason="removed")
+        return Refused(ErrorCode.FORBIDDEN, WRONG)
+    if await limits.locked(str(attempt.coalition_id), person.email, attempt.client):
+        await _audit(session, attempt, "staff.sign_in_locked", person.id)
+        return Refused(ErrorCode.LIMIT_EXCEEDED, LOCKED)
+    second = await _second_factor(session, limits, person, code, attempt.now)
+    if second is None:
+        return await _refuse(session, limits, attempt, person.email, person.id, "second factor")
+    await limits.succeeded(str(attempt.coalition_id), person.email)
+    await _audit(session, attempt, "staff.sign_in", person.id, method="password + " + second)
+    return SignedIn(person.id, person.coalition_id, await repository.grants_of(session, person.id))

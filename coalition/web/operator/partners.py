@@ -116,7 +116,7 @@ async def invite_shop(request: AnyRequest, pages: PageData) -> Response[str] | R
                 found[ours] = found.pop(api_name)
         return await _page(request, pages, viewer, status_code=400, errors=found, form=form, failed="invite")
     services = services_of(request)
-    mailing: staff.Mailing = request.app.state.mailing
+    mailing: staff.Mailing = request.app.state.services.mailing
     try:
         async with unit_of_work(services.sessions, services.redis, services.local_caches) as session:
             await staff.invite(
