@@ -1,8 +1,8 @@
 """Member support: MEMBER_BLOCKED at the tills, and the operator's
 adjustments through the coalition's ADJUSTMENTS account.
 
-Revision ID: 0013
-Revises: 0015
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-03 07:30:00.000000
 """
 
@@ -10,8 +10,8 @@ from alembic import op
 
 from coalition.platform.runtime.migrate import run_sql_file
 
-revision: str = "0013"
-down_revision: str | None = "0011"
+revision: str = "0014"
+down_revision: str | None = "0013"
 branch_labels = depends_on = None
 
 _KINDS = "'ISSUED', 'REDEEMED', 'PROMOTIONS', 'BREAKAGE', 'DONATIONS', 'TRANSFERS'"
