@@ -80,6 +80,15 @@ class DemoTown:
     settled_through: date | None
     # The portal's people, each with a fresh one-time sign-in link.
     staff: list[DemoPerson] = field(default_factory=list)
+    # A member with an e-mail address and a fresh one-time link into the wallet.
+    wallet: DemoMember | None = None
+
+
+@dataclass(frozen=True)
+class DemoMember:
+    email: str
+    card_number: str
+    sign_in_url: str
 
 
 @dataclass(frozen=True)
@@ -117,7 +126,8 @@ async def seed(settings: Settings, *, members: int, days: int) -> DemoTown:
         first, last = (settled[0], settled[-1]) if settled else (None, None)
         tokens = await _fresh_tokens(sessions, coalition.id)
         people = await _staff(sessions, coalition.id, Mailing(settings.public_url, settings.mail_from))
-        return DemoTown(tokens, first, last, people)
+        wallet = await _wallet_member(sessions, settings, coalition.id, coalition.name)
+        return DemoTown(tokens, first, last, people, wallet)
     finally:
         await engine.dispose()
 
@@ -202,6 +212,54 @@ async def _staff(
             url = await staff.send_link(session, person, purpose=staff.SIGN_IN, mailing=mailing, now=now)
             people.append(DemoPerson(label, email, url, person.totp_secret))
     return people
+
+
+WALLET_MEMBER_EMAIL = "member@demo.example"
+
+
+async def _wallet_member(
+    sessions: async_sessionmaker[AsyncSession], settings: Settings, coalition_id: uuid.UUID, coalition_name: str
+) -> DemoMember:
+    """The first member, given the demo's address on the first run, and a
+    fresh wallet sign-in code mailed to it through the outbox as any member's
+    would be; its link is what the demo prints."""
+    from redis.asyncio import Redis
+
+    from coalition.platform.members import codes
+    from coalition.platform.members.tables import members as members_table
+    from coalition.web.wallet.account.common import composer
+
+    assert settings.redis_url is not None
+    links: list[str] = []
+    english = composer("en", codes.Purpose.SIGN_IN, coalition_name)
+
+    def compose(code: str, link: str) -> codes.Letter:
+        links.append(link)
+        return english(code, link)
+
+    redis = Redis.from_url(settings.redis_url)
+    try:
+        async with sessions.begin() as session:
+            member = (
+                await session.execute(
+                    select(members_table.c.id, members_table.c.card_number, members_table.c.email)
+                    .where(members_table.c.coalition_id == coalition_id)
+                    .order_by(members_table.c.id)
+                    .limit(1)
+                )
+            ).one()
+            if member.email is None:
+                await session.execute(
+                    members_table.update().where(members_table.c.id == member.id).values(email=WALLET_MEMBER_EMAIL)
+                )
+            email = member.email or WALLET_MEMBER_EMAIL
+            await codes.Codes(redis).ask(
+                session, coalition_id=coalition_id, email=email, purpose=codes.Purpose.SIGN_IN, client=None,
+                compose=compose, mailing=codes.Mailing(settings.public_url, settings.mail_from),
+            )  # fmt: skip
+    finally:
+        await redis.aclose()
+    return DemoMember(email, member.card_number, links[0] if links else f"{settings.public_url}/wallet/sign-in")
 
 
 async def _programme(session: AsyncSession, operator: Principal, shop_ids: list[uuid.UUID]) -> None:

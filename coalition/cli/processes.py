@@ -94,6 +94,13 @@ def demo(port: int | None, member_count: int, days: int) -> None:
                 if person.totp_secret:
                     code = f"uv run python -c \"import pyotp; print(pyotp.TOTP('{person.totp_secret}').now())\""
                     click.echo(f"    authenticator secret {person.totp_secret}; the current code: {code}")
+            if town.wallet:
+                click.echo(
+                    f"Members' wallet: {settings.public_url}/wallet/sign-in?coalition={SLUG} as {town.wallet.email}"
+                    f" (card {town.wallet.card_number}), or this one-time link (10 minutes; new codes from the"
+                    " sign-in page, read on /portal/dev/mail):"
+                )
+                click.echo(f"  {town.wallet.sign_in_url}")
             click.echo("Try the API:")
             click.echo(
                 f"  curl -s {url} -H 'Authorization: Bearer {town.tokens['operator token']}' "

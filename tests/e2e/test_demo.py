@@ -30,6 +30,10 @@ async def test_the_demo_seed_settles_and_approves_past_days_with_content(setting
     assert [p.email for p in town.staff] == ["operator@demo.example", "owner@demo.example", "cashier@demo.example"]
     assert [bool(p.totp_secret) for p in town.staff] == [True, True, False]
     assert all("/portal/sign-in/link/" in p.sign_in_url for p in town.staff)
+    # And a member with an address, let into the wallet by a one-time link.
+    assert town.wallet is not None
+    assert town.wallet.email == "member@demo.example"
+    assert "/wallet/sign-in/link/" in town.wallet.sign_in_url
     today = datetime.now(ZoneInfo(TIMEZONE)).date()
     assert (town.settled_from, town.settled_through) == (today - timedelta(days=3), today - timedelta(days=1))
     async with engine.connect() as c:
@@ -73,6 +77,8 @@ async def test_the_demo_seed_settles_and_approves_past_days_with_content(setting
     assert set(again.tokens.values()).isdisjoint(town.tokens.values())
     assert [p.totp_secret for p in again.staff] == [p.totp_secret for p in town.staff]
     assert {p.sign_in_url for p in again.staff}.isdisjoint(p.sign_in_url for p in town.staff)
+    assert again.wallet is not None
+    assert again.wallet.sign_in_url != town.wallet.sign_in_url
 
 
 async def test_the_posting_functions_read_the_time_only_through_ledger_now(engine) -> None:
