@@ -1,6 +1,7 @@
 """The partner portal's pages against the API they are built on, in one run.
 
-    uv run python -m bench portal [--members 100000] [--history 1000000] [--requests 300] [--quick]
+    uv run python -m bench portal [--members 100000] [--history 1000000] [--purchases 100000] [--requests 300]
+                                  [--quick | --full-year]
 
 Starts what it needs (embedded servers unless COALITION_DATABASE_URL /
 COALITION_REDIS_URL are set), seeds a town (10 shops, ``--members`` members
@@ -17,7 +18,17 @@ is the request's own, alternating the two:
 
 It prints p50/p95 of each and their ratio, and writes bench/results/portal.json.
 
-The other pages' halves (the dashboard) plug into ``PAGES``: a function
+- **dashboard, page**: the first shop's dashboard (``GET /portal/shop/dashboard``,
+  the last 30 days) as its owner opens it, over ``--purchases`` receipts of
+  the last year rolled up as the worker does (``bench/dashboard.py``);
+- **dashboard, API** (the baseline): the page's own GraphQL document with the
+  same variables over ``POST /graphql`` with the shop's key.
+
+``--full-year`` seeds 100,000 members and a year of about one purchase per
+member a month (1.2 million receipts); the default is a thinner year so a run
+stays within a few minutes.
+
+Other pages' halves plug into ``PAGES``: a function
 taking the ``Portal`` (base URL, signed-in staff cookies, cards, keys) and
 returning ``{"page": [seconds...], "api": [seconds...]}`` for the same
 data through the page and through its GraphQL document.
@@ -42,7 +53,7 @@ import httpx
 from redis.asyncio import Redis
 from sqlalchemy import text
 
-from bench import seeding
+from bench import dashboard, seeding
 from bench.databases import plain, recreate
 from bench.till import Api, machine
 from coalition.platform.runtime import migrate
@@ -114,8 +125,11 @@ def till_earn(portal: Portal, requests: int) -> dict[str, list[float]]:
     return timings
 
 
-# name -> measure; the dashboard's half adds "dashboard" here.
-PAGES: dict[str, Callable[[Portal, int], dict[str, list[float]]]] = {"till earn": till_earn}
+# name -> measure
+PAGES: dict[str, Callable[[Portal, int], dict[str, list[float]]]] = {
+    "till earn": till_earn,
+    "dashboard": dashboard.measure,
+}
 
 
 def _ms(samples: list[float], share: float) -> float:
@@ -178,6 +192,11 @@ def run(settings: Settings, args: argparse.Namespace) -> dict[str, Any]:
     tokens, cards = asyncio.run(seeding.town(url, members=args.members, slug=SLUG))
     if args.history:
         report["ledger_entries"] = asyncio.run(seeding.add_history(url, SLUG, args.history))
+    if args.purchases:
+        print(f"seeding {args.purchases} purchases over the last year and rolling them up ...", flush=True)
+        started = time.perf_counter()
+        report["purchases"] = asyncio.run(dashboard.seed_year(url, SLUG, args.purchases))
+        report["purchases_seeded_s"] = round(time.perf_counter() - started, 1)
     partner_id, staff = asyncio.run(_staff(url, settings.redis_url))
     with Api(plain(url), settings.redis_url, args.workers, args.pool_size, {}) as api:
         portal = Portal(f"http://127.0.0.1:{api.port}", staff, tokens[0], cards, partner_id)
@@ -199,14 +218,22 @@ def main(argv: list[str]) -> None:
     )
     parser.add_argument("--members", type=int, default=100_000)
     parser.add_argument("--history", type=int, default=1_000_000, help="ledger entries of past trade; 0: none")
+    parser.add_argument("--purchases", type=int, default=100_000, help="receipts over the last year; 0: none")
     parser.add_argument("--requests", type=int, default=300, help="measured requests of each kind")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--pool-size", type=int, default=8)
-    parser.add_argument("--quick", action="store_true", help="a smoke run: 2,000 members, little history, 50 requests")
+    sizes = parser.add_mutually_exclusive_group()
+    sizes.add_argument("--quick", action="store_true",
+                       help="a smoke run: 2,000 members, little history, 10,000 purchases, 50 requests")  # fmt: skip
+    sizes.add_argument("--full-year", action="store_true",
+                       help="100,000 members and a year of 1.2 million purchases (one a member a month)")  # fmt: skip
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "portal.json")
     args = parser.parse_args(argv)
     if args.quick:
         args.members, args.history, args.requests = 2_000, min(args.history, 50_000), 50
+        args.purchases = min(args.purchases, 10_000)
+    if args.full_year:
+        args.members, args.purchases = 100_000, 1_200_000
     with resolved(Settings()) as settings:
         report = run(settings, args)
     args.out.parent.mkdir(exist_ok=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from litestar.types import ControllerRouterHandler
 
-from coalition.web.operator import audit, members, partners, rules, settlement
+from coalition.web.operator import audit, insights, members, partners, rules, settlement
 
 ROUTES: list[ControllerRouterHandler] = [
     *partners.ROUTES,
@@ -12,4 +12,5 @@ ROUTES: list[ControllerRouterHandler] = [
     *settlement.ROUTES,
     *members.ROUTES,
     *audit.ROUTES,
+    *insights.ROUTES,
 ]

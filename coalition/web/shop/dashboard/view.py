@@ -31,13 +31,25 @@ SEGMENT_NAMES = {
 
 def trend_points(series: list[dict[str, Any]]) -> str:
     """The SVG polyline of revenue per day, scaled to the chart (the highest day at the top)."""
-    values = [Decimal(point["revenue"]["amount"]) for point in series]
+    return polyline([Decimal(point["revenue"]["amount"]) for point in series])
+
+
+def points_lines(series: list[dict[str, Any]]) -> tuple[str, str]:
+    """Points issued and points redeemed per day as two polylines on one scale, so their heights compare."""
+    issued = [Decimal(point["pointsIssued"]) for point in series]
+    redeemed = [Decimal(point["pointsRedeemed"]) for point in series]
+    top = max([*issued, *redeemed], default=Decimal(0))
+    return polyline(issued, top), polyline(redeemed, top)
+
+
+def polyline(values: list[Decimal], top: Decimal | None = None) -> str:
+    """``values`` as an SVG polyline's points across the chart, ``top`` (else the highest) at the top."""
     if not values:
         return ""
-    top = max(values) or Decimal(1)
+    highest = (top if top is not None else max(values)) or Decimal(1)
     step = CHART_WIDTH / max(len(values) - 1, 1)
     return " ".join(
-        f"{index * step:.1f},{CHART_HEIGHT - float(value / top) * (CHART_HEIGHT - 4) - 2:.1f}"
+        f"{index * step:.1f},{CHART_HEIGHT - float(value / highest) * (CHART_HEIGHT - 4) - 2:.1f}"
         for index, value in enumerate(values)
     )
 
