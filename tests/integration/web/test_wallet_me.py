@@ -71,6 +71,7 @@ async def test_the_member_sees_their_details_in_their_own_language(
     assert page.status_code == 200
     assert page.headers["content-language"] == "nl"  # her setting beats the browser's
     assert "<h2>Mijn gegevens</h2>" in page.text
+    assert '<a href="/wallet/passkeys">Mijn passkeys</a>' in page.text  # where she adds or removes a passkey
     for shown in (anna.email, anna.phone, "1990-05-17", anna.card):
         assert shown in page.text
     assert '<option value="nl" selected>' in page.text
