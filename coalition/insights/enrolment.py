@@ -75,12 +75,18 @@ def before_after(
     )
 
 
+def programme_cost_minor(redeemed_value_minor: int, fees_minor: int) -> int:
+    """What the programme cost the shop: the value of the points its counted members redeemed there, plus the
+    settlement fees the shop paid on the settled business days of those members' after-windows."""
+    return redeemed_value_minor + fees_minor
+
+
 def programme_roi(extra_spend_minor: int, margin: Decimal, cost_minor: int) -> Decimal | None:
     """(extra margin - cost) / cost, rounded half-even to 4 decimals; None when nothing was spent on it.
 
     The extra margin is the extra spend times the shop's margin (a fraction,
     e.g. 0.30); the cost is what the points redeemed and the fees cost the
-    shop over the same windows, in minor units.
+    shop over the same windows (``programme_cost_minor``), in minor units.
     """
     if not 0 <= margin <= 1:
         raise validation("the margin must be between 0 and 1", "margin")

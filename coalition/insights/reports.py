@@ -60,6 +60,8 @@ class BeforeAfterReport:
     before: WindowFigures
     after: WindowFigures
     redeemed_points: int
+    redeemed_value_minor: int
+    fees_minor: int
     cost_minor: int
     margin: Decimal | None
     roi: Decimal | None
@@ -266,13 +268,18 @@ async def before_after(
     as_of: date,
 ) -> BeforeAfterReport:
     """As ``coalition.insights.enrolment.before_after`` for the shop's members whose windows have ended by
-    ``as_of``; the cost is the value of the points those members redeemed at the shop in their after-windows."""
+    ``as_of``; the cost is the value of the points those members redeemed at the shop in their after-windows
+    plus the settlement fees the shop paid on the settled (approved or paid) business days of those windows."""
     if not 1 <= window_days <= enrolment.MAX_WINDOW_DAYS:
         raise validation(f"the window must be 1 to {enrolment.MAX_WINDOW_DAYS} days", "windowDays")
     row = await sql.before_after(connection, coalition.id, partner_id, coalition.timezone, window_days, as_of)
     redeemed = int(row.redeemed_points or 0)
-    cost = kpis.points_value_minor(redeemed, coalition.point_value, coalition.currency)
+    redeemed_value = kpis.points_value_minor(redeemed, coalition.point_value, coalition.currency)
+    fees = int(row.fees_minor or 0)
+    cost = enrolment.programme_cost_minor(redeemed_value, fees)
     before = WindowFigures(int(row.before_spend), int(row.before_visits))
     after = WindowFigures(int(row.after_spend), int(row.after_visits))
     roi = None if margin is None else enrolment.programme_roi(after.spend_minor - before.spend_minor, margin, cost)
-    return BeforeAfterReport(window_days, int(row.members), before, after, redeemed, cost, margin, roi)
+    return BeforeAfterReport(
+        window_days, int(row.members), before, after, redeemed, redeemed_value, fees, cost, margin, roi
+    )

@@ -226,7 +226,12 @@ class BeforeAfterReport:
     redeemed_points: int = strawberry.field(
         description="Points the counted members redeemed at the shop in their after-windows."
     )
-    cost: Money = strawberry.field(description="Those points at the coalition's point value.")
+    redeemed_value: Money = strawberry.field(description="Those points at the coalition's point value.")
+    fees: Money = strawberry.field(
+        description="Settlement fees the shop paid on the settled (approved or paid) business days of the counted "
+        "members' after-windows, each day once."
+    )
+    cost: Money = strawberry.field(description="redeemedValue + fees: what the programme cost the shop.")
     roi: float | None = strawberry.field(
         description="(extraSpend x the shop's margin - cost) / cost; null without a margin or a cost."
     )
@@ -249,6 +254,8 @@ class BeforeAfterReport:
             after=window(report.after),
             extra_spend=Money.of_minor(report.extra_spend_minor, currency),
             redeemed_points=report.redeemed_points,
+            redeemed_value=Money.of_minor(report.redeemed_value_minor, currency),
+            fees=Money.of_minor(report.fees_minor, currency),
             cost=Money.of_minor(report.cost_minor, currency),
             roi=None if report.roi is None else float(report.roi),
         )

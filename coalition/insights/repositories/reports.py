@@ -148,10 +148,19 @@ _BEFORE_AFTER = text(
            JOIN lot_consumptions u ON u.member_id = c.member_id
           WHERE u.partner_id = :s AND u.kind IN ('REDEEM', 'RESTORE')
             AND u.business_date BETWEEN c.day AND c.day + CAST(:w AS integer) - 1
+       ), fees AS (
+         -- each settled business day once, however many counted after-windows cover it
+         SELECT coalesce(sum(l.fees_minor), 0) AS fees_minor
+           FROM settlement_runs r
+           JOIN settlement_lines l ON l.run_id = r.id AND l.partner_id = :s
+          WHERE r.coalition_id = :c AND r.status IN ('APPROVED', 'PAID')
+            AND EXISTS (SELECT 1 FROM counted c
+                         WHERE r.business_date BETWEEN c.day AND c.day + CAST(:w AS integer) - 1)
        )
      SELECT count(*) AS members, coalesce(sum(before_spend), 0) AS before_spend,
             coalesce(sum(before_visits), 0) AS before_visits, coalesce(sum(after_spend), 0) AS after_spend,
-            coalesce(sum(after_visits), 0) AS after_visits, (SELECT points FROM redeemed) AS redeemed_points
+            coalesce(sum(after_visits), 0) AS after_visits, (SELECT points FROM redeemed) AS redeemed_points,
+            (SELECT fees_minor FROM fees) AS fees_minor
        FROM counted"""
 )
 

@@ -22,6 +22,11 @@ class NavItem:
     label: str  # English; shown through _()
 
 
+# Sent when a member signs out or deletes their account: the browser drops the
+# card page the service worker kept (and the worker itself), so on a shared
+# phone the card does not outlive the session.
+CLEAR_SITE_DATA = {"Clear-Site-Data": '"cache", "storage"'}
+
 NAVIGATION = (
     NavItem("/wallet", N_("Card")),
     NavItem("/wallet/points", N_("Points")),

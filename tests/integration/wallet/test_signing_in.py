@@ -159,6 +159,8 @@ async def test_signing_out_ends_the_session(town: Town, client) -> None:
         page = await web.get("/wallet/passkeys")
         out = await web.post("/wallet/sign-out", data={"_csrf_token": form_token(page)})
         assert out.status_code == 303
+        # The browser drops the card the service worker kept: the next person on a shared phone does not see it.
+        assert out.headers["clear-site-data"] == '"cache", "storage"'
         assert await sessions.load_session(redis, session_id, datetime.now(UTC)) is None
         web.cookies.set(sessions.COOKIE_NAME, session_id)
         after = await web.get("/wallet/passkeys")

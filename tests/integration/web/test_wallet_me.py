@@ -71,6 +71,7 @@ async def test_the_member_sees_their_details_in_their_own_language(
     assert page.status_code == 200
     assert page.headers["content-language"] == "nl"  # her setting beats the browser's
     assert "<h2>Mijn gegevens</h2>" in page.text
+    assert '<a href="/wallet/passkeys">Mijn passkeys</a>' in page.text  # where she adds or removes a passkey
     for shown in (anna.email, anna.phone, "1990-05-17", anna.card):
         assert shown in page.text
     assert '<option value="nl" selected>' in page.text
@@ -188,6 +189,7 @@ async def test_deleting_the_account_is_confirmed_first_then_signs_out_and_keeps_
         assert "niemand kan ze nog besteden" in told.text
         unconfirmed = await browser.post("/wallet/me/delete", data=_form(told))
         assert unconfirmed.status_code == 400
+        assert "clear-site-data" not in unconfirmed.headers
         assert 'id="field-confirm-error"' in unconfirmed.text
         assert (await _profile(town, anna)).member.status == "ACTIVE"
 
@@ -195,6 +197,7 @@ async def test_deleting_the_account_is_confirmed_first_then_signs_out_and_keeps_
         assert deleted.status_code == 303
         assert deleted.headers["location"] == "/wallet/me/deleted?lang=nl"
         assert sessions.COOKIE_NAME in deleted.headers["set-cookie"]
+        assert deleted.headers["clear-site-data"] == '"cache", "storage"'  # the kept card page goes too
         goodbye = await browser.get(deleted.headers["location"])
         assert "Je account is verwijderd" in goodbye.text
         again = await browser.get("/wallet/me")

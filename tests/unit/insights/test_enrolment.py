@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from coalition.insights.enrolment import before_after, enrolment_windows, programme_roi
+from coalition.insights.enrolment import before_after, enrolment_windows, programme_cost_minor, programme_roi
 from coalition.platform.errors import DomainError, ErrorCode
 from tests.support.purchases import AMSTERDAM, BAKERY, BUTCHER, buy, member
 
@@ -71,3 +71,15 @@ def test_roi_is_extra_margin_less_cost_over_cost() -> None:
     with pytest.raises(DomainError) as refused:
         programme_roi(1500, Decimal("1.5"), 300)
     assert refused.value.field == ("margin",)
+
+
+def test_the_cost_counts_the_settlement_fees_beside_the_points_redeemed() -> None:
+    # 250 points redeemed at 0.01 EUR are 2.50; the shop paid 0.40 + 0.35 in fees on two settled days.
+    cost = programme_cost_minor(250, 40 + 35)
+    assert cost == 325
+    # Members spent 15.00 more after joining at a 30% margin: 4.50 extra margin, (450 - 325) / 325 = 0.384615...
+    assert programme_roi(1500, Decimal("0.30"), cost) == Decimal("0.3846")
+    # Without the fees the same programme would look better: (450 - 250) / 250.
+    assert programme_roi(1500, Decimal("0.30"), programme_cost_minor(250, 0)) == Decimal("0.8")
+    # Fees alone are a cost: nothing redeemed, 0.75 in fees, 1.00 extra spend at 30%: (30 - 75) / 75.
+    assert programme_roi(100, Decimal("0.30"), programme_cost_minor(0, 75)) == Decimal("-0.6")

@@ -10,6 +10,11 @@ const SHELL = ["/static/site.css", "/static/wallet/register.js", "/static/wallet
 function keep(request, response) {
   // Only a real card page: not a redirect to the sign-in page, not an error.
   if (!response.ok || response.redirected || response.type !== "basic") {
+    if (request === CARD && (response.redirected || response.type === "opaqueredirect" || response.status === 401)) {
+      // Signed out (or the session ended) while online: the kept card must not
+      // be shown to whoever holds the phone next, even without Clear-Site-Data.
+      caches.open(CACHE).then(function (cache) { return cache.delete(CARD); });
+    }
     return response;
   }
   const copy = response.clone();

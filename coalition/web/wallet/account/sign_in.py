@@ -36,6 +36,7 @@ from coalition.web.wallet.account.common import (
     signed_in,
     visiting_coalition,
 )
+from coalition.web.wallet.layout import CLEAR_SITE_DATA
 
 
 def N_(text: str) -> str:  # noqa: N802: gettext's name for "translated where it is shown"
@@ -233,4 +234,4 @@ async def sign_out(request: AnyRequest) -> Redirect:
     if session_id:
         await sessions.close(services(request).redis, session_id)
     gone = Cookie(key=sessions.COOKIE_NAME, value="", path=sessions.COOKIE_PATH, max_age=0, httponly=True)
-    return Redirect(HOME + "/sign-in", status_code=303, cookies=[gone])
+    return Redirect(HOME + "/sign-in", status_code=303, cookies=[gone], headers=CLEAR_SITE_DATA)

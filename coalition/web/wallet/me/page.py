@@ -22,7 +22,7 @@ from coalition.web.i18n import LANGUAGE_COOKIE
 from coalition.web.pages import AnyRequest, html_page, page_language
 from coalition.web.public.language import YEAR
 from coalition.web.viewers import MemberViewer, member_viewer
-from coalition.web.wallet.layout import N_, wallet_page
+from coalition.web.wallet.layout import CLEAR_SITE_DATA, N_, wallet_page
 
 # The API's refusals (field, code) as the page says them, next to the field.
 MESSAGES = {
@@ -161,7 +161,7 @@ async def delete_account(request: AnyRequest, state: State, pages: PageData) -> 
     language = await _language(request, state, viewer, data)
     await pages.fetch(services, viewer.principal, "wallet/me/erase")
     # The API ended every session already; this browser's cookie goes too.
-    redirect = Redirect(f"/wallet/me/deleted?lang={language}", status_code=303)
+    redirect = Redirect(f"/wallet/me/deleted?lang={language}", status_code=303, headers=CLEAR_SITE_DATA)
     redirect.delete_cookie(sessions.COOKIE_NAME, path=sessions.COOKIE_PATH)
     return redirect
 
