@@ -9,7 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Row, delete, func, select, text, update
+from sqlalchemy import DateTime, Row, delete, func, literal_column, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 
 from coalition.platform.runtime.database import Executor
@@ -23,6 +23,10 @@ from coalition.settlement.tables import (
     settlement_policies,
     settlement_runs,
 )
+
+# An upsert's updated_at is the inserted row's default (now()): Citus refuses
+# now() itself in ON CONFLICT DO UPDATE, and the value is the same.
+_EXCLUDED_NOW = literal_column("excluded.updated_at", DateTime(timezone=True))
 
 # The day's points per flow and party, from the day's rows only (the
 # transactions of (coalition, day) by index, their lots and consumptions),
@@ -157,7 +161,7 @@ async def save_policy(connection: Executor, coalition_id: uuid.UUID, **values: A
         insert(settlement_policies)
         .values(coalition_id=coalition_id, **values)
         .on_conflict_do_update(
-            index_elements=[settlement_policies.c.coalition_id], set_={**values, "updated_at": func.now()}
+            index_elements=[settlement_policies.c.coalition_id], set_={**values, "updated_at": _EXCLUDED_NOW}
         )
     )
 
@@ -168,7 +172,7 @@ async def save_payer(connection: Executor, coalition_id: uuid.UUID, **payer: Any
         insert(settlement_policies)
         .values(coalition_id=coalition_id, funding_model=FundingModel.AT_REDEMPTION.value, **payer)
         .on_conflict_do_update(
-            index_elements=[settlement_policies.c.coalition_id], set_={**payer, "updated_at": func.now()}
+            index_elements=[settlement_policies.c.coalition_id], set_={**payer, "updated_at": _EXCLUDED_NOW}
         )
     )
 
@@ -178,7 +182,7 @@ async def save_contract(connection: Executor, partner_id: uuid.UUID, **values: A
         insert(partner_contracts)
         .values(partner_id=partner_id, **values)
         .on_conflict_do_update(
-            index_elements=[partner_contracts.c.partner_id], set_={**values, "updated_at": func.now()}
+            index_elements=[partner_contracts.c.partner_id], set_={**values, "updated_at": _EXCLUDED_NOW}
         )
     )
 

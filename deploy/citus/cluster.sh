@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# cluster.sh start|stop|url: a Citus coordinator and two workers on local
+# cluster.sh start|stop|reset|url: a Citus coordinator and two workers on local
 # ports ($COALITION_CITUS_PORT, +1, +2), from the private tree build.sh made.
 set -euo pipefail
 # shellcheck source=env.sh
@@ -58,6 +58,12 @@ stop() {
     echo "citus: stopped"
 }
 
+reset() {  # a fresh, empty cluster
+    stop
+    rm -rf "$DATA"
+    start
+}
+
 url() {
     echo "postgresql://postgres@127.0.0.1:$PORT/postgres"
 }
@@ -65,6 +71,7 @@ url() {
 case "${1:-}" in
     start) start ;;
     stop) stop ;;
+    reset) reset ;;
     url) url ;;
-    *) echo "usage: $0 start|stop|url" >&2; exit 2 ;;
+    *) echo "usage: $0 start|stop|reset|url" >&2; exit 2 ;;
 esac
