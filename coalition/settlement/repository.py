@@ -65,20 +65,30 @@ _SETTLEMENT_WORK_MEM = text("SET LOCAL work_mem = '64MB'")
 # the cost is the volume since the exit day, not the history.
 _BOUGHT_OUT = text(
     """
-    WITH later AS (
-      SELECT member_id, id FROM ledger_transactions WHERE coalition_id = :coalition AND business_date > :day
+    WITH exits AS (
+      SELECT partner_id FROM partner_exits
+       WHERE coalition_id = :coalition AND business_date = :day AND exit_model = 'BUY_OUT'
+    ), outstanding AS (
+      SELECT issuer_partner_id AS partner_id, sum(remaining) AS points FROM lots
+       WHERE remaining > 0 AND issuer_partner_id IN (SELECT partner_id FROM exits) GROUP BY 1
+    ), earned_later AS (
+      SELECT l.issuer_partner_id AS partner_id, sum(l.points) AS points
+        FROM lots l JOIN ledger_transactions t ON t.member_id = l.member_id AND t.id = l.transaction_id
+       WHERE t.coalition_id = :coalition AND t.business_date > :day
+         AND l.issuer_partner_id IN (SELECT partner_id FROM exits) GROUP BY 1
+    ), spent_later AS (
+      SELECT c.issuer_partner_id AS partner_id,
+             sum(CASE WHEN c.kind = 'RESTORE' THEN -c.points ELSE c.points END) AS points
+        FROM lot_consumptions c JOIN ledger_transactions t ON t.member_id = c.member_id AND t.id = c.transaction_id
+       WHERE t.coalition_id = :coalition AND t.business_date > :day
+         AND c.issuer_partner_id IN (SELECT partner_id FROM exits) GROUP BY 1
     )
-    SELECT e.partner_id,
-           (SELECT coalesce(sum(l.remaining), 0) FROM lots l
-             WHERE l.issuer_partner_id = e.partner_id AND l.remaining > 0)
-         - (SELECT coalesce(sum(l.points), 0) FROM lots l JOIN later ON later.member_id = l.member_id
-                                                                   AND later.id = l.transaction_id
-             WHERE l.issuer_partner_id = e.partner_id)
-         + (SELECT coalesce(sum(CASE WHEN c.kind = 'RESTORE' THEN -c.points ELSE c.points END), 0)
-              FROM lot_consumptions c JOIN later ON later.member_id = c.member_id AND later.id = c.transaction_id
-             WHERE c.issuer_partner_id = e.partner_id) AS points
-      FROM partner_exits e
-     WHERE e.coalition_id = :coalition AND e.business_date = :day AND e.exit_model = 'BUY_OUT'
+    -- Sums per partner first, each a join on the member (co-located on Citus).
+    SELECT e.partner_id, coalesce(o.points, 0) - coalesce(el.points, 0) + coalesce(sl.points, 0) AS points
+      FROM exits e
+      LEFT JOIN outstanding o ON o.partner_id = e.partner_id
+      LEFT JOIN earned_later el ON el.partner_id = e.partner_id
+      LEFT JOIN spent_later sl ON sl.partner_id = e.partner_id
     """
 )
 

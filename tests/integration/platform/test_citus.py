@@ -205,11 +205,6 @@ async def test_an_unbalanced_entry_is_never_stored(town) -> None:
     assert await town.ledger_violations() == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="settlement's partner-exit query joins lots to a CTE over ledger_transactions off the distribution"
-    " column, which Citus refuses (complex join); it needs rewriting per member (deploy/README.md)",
-)
 async def test_a_day_settles_on_the_cluster_and_nets_to_zero(town) -> None:
     a, b, c = await post_hand_computed_day(town)
     async with town.sessions.begin() as session:
