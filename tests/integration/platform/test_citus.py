@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from coalition.partners.earning.till import TillSetups
 from coalition.platform.errors import DomainError, ErrorCode
+from coalition.platform.ledger.group_commit import MAX_BATCH
 from coalition.platform.ledger.repository import PostingGateway
 from coalition.platform.ledger.service import LedgerService
 from coalition.platform.runtime import migrate
@@ -137,6 +138,31 @@ async def test_copies_of_one_earn_post_once_and_a_changed_copy_conflicts(town) -
     with pytest.raises(DomainError) as across_members:
         await town.earn(shop, other_card, "42", key="same-receipt")
     assert across_members.value.code == ErrorCode.IDEMPOTENCY_CONFLICT
+
+
+async def test_a_batch_spanning_members_on_both_workers_posts_each_earn_once(engine) -> None:
+    # One posting slot: everything arriving while the first earn is on its way
+    # goes in one batch, one distributed transaction over both workers.
+    gateway = PostingGateway(engine, max_batch=MAX_BATCH, in_flight=1)
+    town = await Town(engine, LedgerService(gateway), TillSetups(engine, ttl=600)).create()
+    shop, _ = await town.partner(rate="1")
+    members = [await town.member(shop) for _ in range(12)]
+    await town.setups.get(shop)
+    before = gateway.till_postings.batched_requests
+    results = await asyncio.gather(*(town.earn(shop, card, str(10 + n)) for n, (_, card) in enumerate(members)))
+    assert gateway.till_postings.batched_requests - before == 11
+    assert [(p.outcome, p.member_id, p.balance) for p in results] == [
+        ("POSTED", member_id, 10 + n) for n, (member_id, _) in enumerate(members)
+    ]
+    async with engine.connect() as c:
+        workers = await c.scalar(
+            text("SELECT count(DISTINCT nodeport) FROM pg_dist_shard_placement p JOIN pg_dist_shard s USING (shardid)"
+                 " WHERE s.logicalrelid = 'wallets'::regclass AND s.shardid = ANY(:shards)"),
+            {"shards": [await c.scalar(text("SELECT get_shard_id_for_distribution_column('wallets', CAST(:m AS uuid))"), {"m": m})
+                        for m, _ in members]},
+        )  # fmt: skip
+    assert workers == 2
+    assert await town.ledger_violations() == []
 
 
 async def test_earn_redeem_reverse_in_any_order_keep_every_invariant(town) -> None:
