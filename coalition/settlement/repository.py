@@ -9,10 +9,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import DateTime, Row, delete, func, literal_column, select, text, update
+from sqlalchemy import Row, delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 
-from coalition.platform.runtime.database import Executor
+from coalition.platform.runtime.database import EXCLUDED_UPDATED_AT, Executor
 from coalition.settlement.rules import Contract, DayFlows, ExitModel, FundingModel, Party, Policy, Reason, Settlement
 from coalition.settlement.tables import (
     partner_contracts,
@@ -23,10 +23,6 @@ from coalition.settlement.tables import (
     settlement_policies,
     settlement_runs,
 )
-
-# An upsert's updated_at is the inserted row's default (now()): Citus refuses
-# now() itself in ON CONFLICT DO UPDATE, and the value is the same.
-_EXCLUDED_NOW = literal_column("excluded.updated_at", DateTime(timezone=True))
 
 # The day's points per flow and party, from the day's rows only (the
 # transactions of (coalition, day) by index, their lots and consumptions),
@@ -61,34 +57,29 @@ _SETTLEMENT_WORK_MEM = text("SET LOCAL work_mem = '64MB'")
 # A partner bought out on its exit day: its points outstanding at the end of
 # that day are those outstanding now, less what later days added (lots
 # created by later transactions: transfers) plus what later days took away
-# (signed consumptions). Later days are read through their transactions, so
-# the cost is the volume since the exit day, not the history.
+# (signed consumptions), summed per partner through joins on the member (which
+# Citus keeps on one shard); later days are read through their transactions.
 _BOUGHT_OUT = text(
     """
-    WITH exits AS (
-      SELECT partner_id FROM partner_exits
-       WHERE coalition_id = :coalition AND business_date = :day AND exit_model = 'BUY_OUT'
+    WITH exits AS (SELECT partner_id FROM partner_exits
+                    WHERE coalition_id = :coalition AND business_date = :day AND exit_model = 'BUY_OUT'
     ), outstanding AS (
-      SELECT issuer_partner_id AS partner_id, sum(remaining) AS points FROM lots
+      SELECT issuer_partner_id AS partner_id, sum(remaining) AS n FROM lots
        WHERE remaining > 0 AND issuer_partner_id IN (SELECT partner_id FROM exits) GROUP BY 1
     ), earned_later AS (
-      SELECT l.issuer_partner_id AS partner_id, sum(l.points) AS points
+      SELECT l.issuer_partner_id AS partner_id, sum(l.points) AS n
         FROM lots l JOIN ledger_transactions t ON t.member_id = l.member_id AND t.id = l.transaction_id
        WHERE t.coalition_id = :coalition AND t.business_date > :day
          AND l.issuer_partner_id IN (SELECT partner_id FROM exits) GROUP BY 1
     ), spent_later AS (
-      SELECT c.issuer_partner_id AS partner_id,
-             sum(CASE WHEN c.kind = 'RESTORE' THEN -c.points ELSE c.points END) AS points
+      SELECT c.issuer_partner_id AS partner_id, sum(CASE c.kind WHEN 'RESTORE' THEN -c.points ELSE c.points END) AS n
         FROM lot_consumptions c JOIN ledger_transactions t ON t.member_id = c.member_id AND t.id = c.transaction_id
        WHERE t.coalition_id = :coalition AND t.business_date > :day
          AND c.issuer_partner_id IN (SELECT partner_id FROM exits) GROUP BY 1
     )
-    -- Sums per partner first, each a join on the member (co-located on Citus).
-    SELECT e.partner_id, coalesce(o.points, 0) - coalesce(el.points, 0) + coalesce(sl.points, 0) AS points
-      FROM exits e
-      LEFT JOIN outstanding o ON o.partner_id = e.partner_id
-      LEFT JOIN earned_later el ON el.partner_id = e.partner_id
-      LEFT JOIN spent_later sl ON sl.partner_id = e.partner_id
+    SELECT e.partner_id, coalesce(o.n, 0) - coalesce(el.n, 0) + coalesce(sl.n, 0) AS points
+      FROM exits e LEFT JOIN outstanding o USING (partner_id) LEFT JOIN earned_later el USING (partner_id)
+      LEFT JOIN spent_later sl USING (partner_id)
     """
 )
 
@@ -171,7 +162,7 @@ async def save_policy(connection: Executor, coalition_id: uuid.UUID, **values: A
         insert(settlement_policies)
         .values(coalition_id=coalition_id, **values)
         .on_conflict_do_update(
-            index_elements=[settlement_policies.c.coalition_id], set_={**values, "updated_at": _EXCLUDED_NOW}
+            index_elements=[settlement_policies.c.coalition_id], set_={**values, "updated_at": EXCLUDED_UPDATED_AT}
         )
     )
 
@@ -182,7 +173,7 @@ async def save_payer(connection: Executor, coalition_id: uuid.UUID, **payer: Any
         insert(settlement_policies)
         .values(coalition_id=coalition_id, funding_model=FundingModel.AT_REDEMPTION.value, **payer)
         .on_conflict_do_update(
-            index_elements=[settlement_policies.c.coalition_id], set_={**payer, "updated_at": _EXCLUDED_NOW}
+            index_elements=[settlement_policies.c.coalition_id], set_={**payer, "updated_at": EXCLUDED_UPDATED_AT}
         )
     )
 
@@ -192,7 +183,7 @@ async def save_contract(connection: Executor, partner_id: uuid.UUID, **values: A
         insert(partner_contracts)
         .values(partner_id=partner_id, **values)
         .on_conflict_do_update(
-            index_elements=[partner_contracts.c.partner_id], set_={**values, "updated_at": _EXCLUDED_NOW}
+            index_elements=[partner_contracts.c.partner_id], set_={**values, "updated_at": EXCLUDED_UPDATED_AT}
         )
     )
 

@@ -9,17 +9,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, func, literal_column, select, text, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 
 from coalition.platform.auth.tables import credentials
 from coalition.platform.members.personal_data import CLASSIFICATION, MemberTable
 from coalition.platform.members.tables import member_preferences, members, personal_data_retention
-from coalition.platform.runtime.database import Executor
-
-# An upsert's updated_at is the inserted row's default (now()): Citus refuses
-# now() itself in ON CONFLICT DO UPDATE, and the value is the same.
-_EXCLUDED_NOW = literal_column("excluded.updated_at", DateTime(timezone=True))
+from coalition.platform.runtime.database import EXCLUDED_UPDATED_AT, Executor
 
 
 @dataclass(frozen=True)
@@ -137,7 +133,7 @@ async def set_retention_months(connection: Executor, coalition_id: uuid.UUID, mo
         .values(coalition_id=coalition_id, months=months)
         .on_conflict_do_update(
             index_elements=[personal_data_retention.c.coalition_id],
-            set_={"months": months, "updated_at": _EXCLUDED_NOW},
+            set_={"months": months, "updated_at": EXCLUDED_UPDATED_AT},
         )
     )
 

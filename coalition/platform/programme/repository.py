@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import DateTime, func, literal_column, select, text, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 
 from coalition.platform.coalitions.tables import accounts
@@ -20,11 +20,7 @@ from coalition.platform.programme.tables import (
     member_activity,
     member_activity_days,
 )
-from coalition.platform.runtime.database import Executor
-
-# An upsert's updated_at is the inserted row's default (now()): Citus refuses
-# now() itself in ON CONFLICT DO UPDATE, and the value is the same.
-_EXCLUDED_NOW = literal_column("excluded.updated_at", DateTime(timezone=True))
+from coalition.platform.runtime.database import EXCLUDED_UPDATED_AT, Executor
 
 
 def rules_from_document(document: dict[str, Any] | None) -> CoalitionRules:
@@ -62,7 +58,8 @@ async def save_rules(connection: Executor, coalition_id: uuid.UUID, rules: Coali
         insert(coalition_rules)
         .values(coalition_id=coalition_id, document=document)
         .on_conflict_do_update(
-            index_elements=[coalition_rules.c.coalition_id], set_={"document": document, "updated_at": _EXCLUDED_NOW}
+            index_elements=[coalition_rules.c.coalition_id],
+            set_={"document": document, "updated_at": EXCLUDED_UPDATED_AT},
         )
     )
 
