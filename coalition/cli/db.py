@@ -54,6 +54,25 @@ def restore(source: Path) -> None:
     click.echo(f"restored from {source}; run `coalition ledger verify` to check it")
 
 
+@db.command()
+def distribute() -> None:
+    """Lay the schema out over a Citus cluster: the ledger by member, configuration as reference tables."""
+    from coalition.platform.runtime.distribute import DistributeError
+    from coalition.platform.runtime.distribute import distribute as lay_out
+
+    with resolved(load_settings()) as settings:
+        assert settings.database_url is not None
+        try:
+            layout = lay_out(settings.database_url)
+        except DistributeError as error:
+            click.echo(f"error {error.code}: {error.message}", err=True)
+            sys.exit(2)
+    click.echo(
+        f"distributed by member: {', '.join(layout.by_member)}; by scope: {', '.join(layout.scoped)}; "
+        f"reference tables: {', '.join(layout.reference)}; {layout.workers} workers"
+    )
+
+
 def _report(work: Callable[[], None]) -> None:
     from coalition.platform.runtime.backup import BackupError
 

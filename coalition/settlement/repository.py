@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Row, delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 
-from coalition.platform.runtime.database import Executor
+from coalition.platform.runtime.database import EXCLUDED_UPDATED_AT, Executor
 from coalition.settlement.rules import Contract, DayFlows, ExitModel, FundingModel, Party, Policy, Reason, Settlement
 from coalition.settlement.tables import (
     partner_contracts,
@@ -57,24 +57,29 @@ _SETTLEMENT_WORK_MEM = text("SET LOCAL work_mem = '64MB'")
 # A partner bought out on its exit day: its points outstanding at the end of
 # that day are those outstanding now, less what later days added (lots
 # created by later transactions: transfers) plus what later days took away
-# (signed consumptions). Later days are read through their transactions, so
-# the cost is the volume since the exit day, not the history.
+# (signed consumptions), summed per partner through joins on the member (which
+# Citus keeps on one shard); later days are read through their transactions.
 _BOUGHT_OUT = text(
     """
-    WITH later AS (
-      SELECT member_id, id FROM ledger_transactions WHERE coalition_id = :coalition AND business_date > :day
+    WITH exits AS (SELECT partner_id FROM partner_exits
+                    WHERE coalition_id = :coalition AND business_date = :day AND exit_model = 'BUY_OUT'
+    ), outstanding AS (
+      SELECT issuer_partner_id AS partner_id, sum(remaining) AS n FROM lots
+       WHERE remaining > 0 AND issuer_partner_id IN (SELECT partner_id FROM exits) GROUP BY 1
+    ), earned_later AS (
+      SELECT l.issuer_partner_id AS partner_id, sum(l.points) AS n
+        FROM lots l JOIN ledger_transactions t ON t.member_id = l.member_id AND t.id = l.transaction_id
+       WHERE t.coalition_id = :coalition AND t.business_date > :day
+         AND l.issuer_partner_id IN (SELECT partner_id FROM exits) GROUP BY 1
+    ), spent_later AS (
+      SELECT c.issuer_partner_id AS partner_id, sum(CASE c.kind WHEN 'RESTORE' THEN -c.points ELSE c.points END) AS n
+        FROM lot_consumptions c JOIN ledger_transactions t ON t.member_id = c.member_id AND t.id = c.transaction_id
+       WHERE t.coalition_id = :coalition AND t.business_date > :day
+         AND c.issuer_partner_id IN (SELECT partner_id FROM exits) GROUP BY 1
     )
-    SELECT e.partner_id,
-           (SELECT coalesce(sum(l.remaining), 0) FROM lots l
-             WHERE l.issuer_partner_id = e.partner_id AND l.remaining > 0)
-         - (SELECT coalesce(sum(l.points), 0) FROM lots l JOIN later ON later.member_id = l.member_id
-                                                                   AND later.id = l.transaction_id
-             WHERE l.issuer_partner_id = e.partner_id)
-         + (SELECT coalesce(sum(CASE WHEN c.kind = 'RESTORE' THEN -c.points ELSE c.points END), 0)
-              FROM lot_consumptions c JOIN later ON later.member_id = c.member_id AND later.id = c.transaction_id
-             WHERE c.issuer_partner_id = e.partner_id) AS points
-      FROM partner_exits e
-     WHERE e.coalition_id = :coalition AND e.business_date = :day AND e.exit_model = 'BUY_OUT'
+    SELECT e.partner_id, coalesce(o.n, 0) - coalesce(el.n, 0) + coalesce(sl.n, 0) AS points
+      FROM exits e LEFT JOIN outstanding o USING (partner_id) LEFT JOIN earned_later el USING (partner_id)
+      LEFT JOIN spent_later sl USING (partner_id)
     """
 )
 
@@ -157,7 +162,7 @@ async def save_policy(connection: Executor, coalition_id: uuid.UUID, **values: A
         insert(settlement_policies)
         .values(coalition_id=coalition_id, **values)
         .on_conflict_do_update(
-            index_elements=[settlement_policies.c.coalition_id], set_={**values, "updated_at": func.now()}
+            index_elements=[settlement_policies.c.coalition_id], set_={**values, "updated_at": EXCLUDED_UPDATED_AT}
         )
     )
 
@@ -168,7 +173,7 @@ async def save_payer(connection: Executor, coalition_id: uuid.UUID, **payer: Any
         insert(settlement_policies)
         .values(coalition_id=coalition_id, funding_model=FundingModel.AT_REDEMPTION.value, **payer)
         .on_conflict_do_update(
-            index_elements=[settlement_policies.c.coalition_id], set_={**payer, "updated_at": func.now()}
+            index_elements=[settlement_policies.c.coalition_id], set_={**payer, "updated_at": EXCLUDED_UPDATED_AT}
         )
     )
 
@@ -178,7 +183,7 @@ async def save_contract(connection: Executor, partner_id: uuid.UUID, **values: A
         insert(partner_contracts)
         .values(partner_id=partner_id, **values)
         .on_conflict_do_update(
-            index_elements=[partner_contracts.c.partner_id], set_={**values, "updated_at": func.now()}
+            index_elements=[partner_contracts.c.partner_id], set_={**values, "updated_at": EXCLUDED_UPDATED_AT}
         )
     )
 

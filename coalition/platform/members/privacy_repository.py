@@ -15,7 +15,7 @@ from sqlalchemy.dialects.postgresql import insert
 from coalition.platform.auth.tables import credentials
 from coalition.platform.members.personal_data import CLASSIFICATION, MemberTable
 from coalition.platform.members.tables import member_preferences, members, personal_data_retention
-from coalition.platform.runtime.database import Executor
+from coalition.platform.runtime.database import EXCLUDED_UPDATED_AT, Executor
 
 
 @dataclass(frozen=True)
@@ -132,7 +132,8 @@ async def set_retention_months(connection: Executor, coalition_id: uuid.UUID, mo
         insert(personal_data_retention)
         .values(coalition_id=coalition_id, months=months)
         .on_conflict_do_update(
-            index_elements=[personal_data_retention.c.coalition_id], set_={"months": months, "updated_at": func.now()}
+            index_elements=[personal_data_retention.c.coalition_id],
+            set_={"months": months, "updated_at": EXCLUDED_UPDATED_AT},
         )
     )
 

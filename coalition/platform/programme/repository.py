@@ -20,7 +20,7 @@ from coalition.platform.programme.tables import (
     member_activity,
     member_activity_days,
 )
-from coalition.platform.runtime.database import Executor
+from coalition.platform.runtime.database import EXCLUDED_UPDATED_AT, Executor
 
 
 def rules_from_document(document: dict[str, Any] | None) -> CoalitionRules:
@@ -58,7 +58,8 @@ async def save_rules(connection: Executor, coalition_id: uuid.UUID, rules: Coali
         insert(coalition_rules)
         .values(coalition_id=coalition_id, document=document)
         .on_conflict_do_update(
-            index_elements=[coalition_rules.c.coalition_id], set_={"document": document, "updated_at": func.now()}
+            index_elements=[coalition_rules.c.coalition_id],
+            set_={"document": document, "updated_at": EXCLUDED_UPDATED_AT},
         )
     )
 

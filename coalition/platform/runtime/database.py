@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import MetaData
+from sqlalchemy import DateTime, MetaData, literal_column
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -12,7 +12,11 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-__all__ = ["AsyncSession", "Executor", "create_engine", "create_sessionmaker", "metadata"]
+__all__ = ["EXCLUDED_UPDATED_AT", "AsyncSession", "Executor", "create_engine", "create_sessionmaker", "metadata"]
+
+# An upsert's updated_at: the inserted row's default, now(). Citus refuses now()
+# itself in ON CONFLICT DO UPDATE, and the value is the same.
+EXCLUDED_UPDATED_AT = literal_column("excluded.updated_at", DateTime(timezone=True))
 
 # Repositories accept either: a session in a use case, a bare connection in a DataLoader.
 Executor = AsyncSession | AsyncConnection
