@@ -57,7 +57,8 @@ def worker() -> None:
 @click.option("--days", type=click.IntRange(min=1, max=60), default=21, show_default=True)
 def demo(port: int | None, member_count: int, days: int) -> None:
     """Migrate, seed a demo town with settled past days, start the API and print ready-to-use tokens."""
-    from coalition.demo import SLUG, STAFF_PASSWORD, seed
+    from coalition.demo import SLUG, seed
+    from coalition.demo_people import STAFF_PASSWORD
     from coalition.platform.runtime import migrate as migrations
     from coalition.platform.runtime.embedded import resolved
 
