@@ -3,6 +3,7 @@ and never when it fails."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from decimal import Decimal
 
@@ -31,15 +32,20 @@ async def _heard(redis: Redis, pubsub, channel: str) -> list[str]:
     one connection's messages in order, so nothing later is missed or waited for."""
     marker = f"test:marker:{uuid.uuid4().hex}"
     await pubsub.subscribe(marker)
-    await redis.publish(marker, "end")
-    heard = []
-    async for message in pubsub.listen():
-        if message["type"] != "message":
-            continue
-        if message["channel"].decode() == marker:
-            return heard
-        if message["channel"].decode() == channel:
-            heard.append(message["data"].decode())
+    heard: list[str] = []
+    published = False
+    # The marker goes out only once Redis has confirmed the subscription to it:
+    # published sooner, over the other connection, it could pass the SUBSCRIBE and be lost.
+    async with asyncio.timeout(30):
+        async for message in pubsub.listen():
+            name = message["channel"].decode()
+            if message["type"] == "subscribe" and name == marker and not published:
+                await redis.publish(marker, "end")
+                published = True
+            elif message["type"] == "message" and name == marker:
+                return heard
+            elif message["type"] == "message" and name == channel:
+                heard.append(message["data"].decode())
     raise AssertionError("the subscription ended")
 
 
