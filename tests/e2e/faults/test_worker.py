@@ -28,6 +28,7 @@ from coalition.settlement.repository import lines_of
 from coalition.settlement.rules import settle
 from coalition.settlement.tables import settlement_runs
 from tests.support.own_servers import OwnServers
+from tests.support.processes import Lines
 from tests.support.time_passing import make_lots_expire_in, move_postings_to_yesterday
 from tests.support.town import Town
 
@@ -112,6 +113,32 @@ async def _recomputed_equals_stored(town: Town) -> None:
     assert [figures(line) for line in stored] == [figures(line) for line in result.lines]
 
 
+async def _until_done(
+    own: OwnServers, towns: list[tuple[Town, list[str]]], *, workers: int
+) -> list[tuple[list[str], int]]:
+    """Starts ``workers`` workers on the same database and Redis and waits until every day is settled and every lot expired."""
+    running = []
+    for _ in range(workers):
+        process = subprocess.Popen(  # noqa: ASYNC220 - real workers are the point
+            [sys.executable, "-m", "coalition", "worker"],
+            env=_env(own), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        assert process.stderr is not None
+        running.append((process, Lines(process.stderr)))
+    try:
+        for process, output in running:  # each walks every coalition before being told to stop
+            await output.wait_for(lambda line: "nightly done" in line, process, "the nightly walk")
+        states = [await _done(town) for town, _ in towns]
+        assert all(runs and expired >= len(cards) for (runs, expired), (_, cards) in zip(states, towns, strict=True))
+        return states
+    finally:
+        for process, _ in running:
+            process.send_signal(signal.SIGTERM)
+        for process, output in running:
+            process.wait(timeout=60)
+            output.finish()
+
+
 async def test_a_worker_killed_at_random_moments_settles_and_expires_everything_once(own, towns) -> None:
     chance = random.Random(SEED)
     for _ in range(3):  # started, then killed before, during or after its nightly jobs
@@ -119,18 +146,11 @@ async def test_a_worker_killed_at_random_moments_settles_and_expires_everything_
         await asyncio.sleep(chance.uniform(0.5, 4.0))
         worker.send_signal(signal.SIGKILL)
         worker.wait(timeout=10)
-    worker = _worker(own)
-    try:
-        for _ in range(240):
-            states = [await _done(town) for town, _ in towns]
-            if all(runs and expired >= len(cards) for (runs, expired), (_, cards) in zip(states, towns, strict=True)):
-                break
-            await asyncio.sleep(0.25)
-        else:
-            raise AssertionError(f"the restarted worker did not finish: {states}")
-    finally:
-        worker.send_signal(signal.SIGTERM)
-        worker.wait(timeout=60)
+    states = await _until_done(own, towns, workers=1)
+    await _each_once(own, towns, states)
+
+
+async def _each_once(own: OwnServers, towns: list[tuple[Town, list[str]]], states: list[tuple[list[str], int]]) -> None:
     for (town, cards), (runs, expired) in zip(towns, states, strict=True):
         assert (runs, expired) == (["COMPUTED"], len(cards))  # one run a day, one expiry a lot
         await _recomputed_equals_stored(town)
@@ -138,3 +158,7 @@ async def test_a_worker_killed_at_random_moments_settles_and_expires_everything_
         [sys.executable, "-m", "coalition", "ledger", "verify"], env=_env(own), capture_output=True, text=True
     )
     assert verify.returncode == 0, verify.stdout + verify.stderr
+
+
+async def test_two_workers_on_the_same_database_and_redis_do_nothing_twice(own, towns) -> None:
+    await _each_once(own, towns, await _until_done(own, towns, workers=2))
