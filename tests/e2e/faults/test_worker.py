@@ -41,15 +41,6 @@ def _env(own: OwnServers) -> dict[str, str]:
     return {**os.environ, "COALITION_DATABASE_URL": own.database_url, "COALITION_REDIS_URL": own.redis_url}
 
 
-def _worker(own: OwnServers) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "coalition", "worker"],
-        env=_env(own),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
 @pytest.fixture
 async def towns(own: OwnServers) -> AsyncIterator[list[tuple[Town, list[str]]]]:
     """A few coalitions, each with a closed day to settle and lots to expire."""
@@ -142,10 +133,17 @@ async def _until_done(
 async def test_a_worker_killed_at_random_moments_settles_and_expires_everything_once(own, towns) -> None:
     chance = random.Random(SEED)
     for _ in range(3):  # started, then killed before, during or after its nightly jobs
-        worker = _worker(own)
-        await asyncio.sleep(chance.uniform(0.5, 4.0))
+        worker = subprocess.Popen(  # noqa: ASYNC220 - a real worker is the point
+            [sys.executable, "-m", "coalition", "worker"],
+            env=_env(own), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        assert worker.stderr is not None
+        output = Lines(worker.stderr)
+        await output.wait_for(lambda line: "nightly" in line, worker, "the nightly jobs")  # at work now
+        await asyncio.sleep(chance.uniform(0.0, 0.3))
         worker.send_signal(signal.SIGKILL)
         worker.wait(timeout=10)
+        output.finish()
     states = await _until_done(own, towns, workers=1)
     await _each_once(own, towns, states)
 
