@@ -21,7 +21,7 @@ from coalition.platform.notices import service as notices
 from coalition.platform.runtime.broadcasts import CREDENTIALS_REVOKED, RULES_CHANGED
 from coalition.platform.runtime.database import AsyncSession, Executor
 from coalition.platform.runtime.unit_of_work import announce_after_commit
-from coalition.settlement import payouts, repository
+from coalition.settlement import outputs_repository, payouts, repository
 from coalition.settlement.repository import RunRecord
 from coalition.settlement.rules import ExitModel, FundingModel, settle
 
@@ -149,14 +149,31 @@ async def set_policy(session: AsyncSession, principal: Principal, spec: PolicySp
 async def set_paying_account(
     session: AsyncSession, principal: Principal, name: str, iban: str, bic: str | None
 ) -> payouts.Payer:
-    """The account payouts are made from; the rest of the policy stays as it is."""
+    """The account payouts are made from; the rest of the policy stays as it is.
+    Each refusal names the one field at fault (payerName, payerIban, payerBic)."""
     if not name.strip():
         raise validation("the paying account needs the account holder's name", "payerName")
-    payer = payouts.check_payer(name.strip(), iban, bic)
+    if not iban.strip():
+        raise validation("the paying account needs an IBAN", "payerIban")
+    payer = payouts.check_payer(name.strip(), iban, None)
+    if bic and bic.strip():
+        try:
+            payer = payouts.check_payer(name.strip(), iban, bic.strip())
+        except DomainError as exc:  # the IBAN passed alone: the BIC is at fault
+            raise validation(exc.message, "payerBic") from exc
+    before = await outputs_repository.paying_account(session, principal.coalition_id)
     values = {"payer_name": payer.name, "payer_iban": payer.iban, "payer_bic": payer.bic}
     await repository.save_payer(session, principal.coalition_id, **values)
-    await record_change(session, principal, "settlement.paying_account", principal.coalition_id, after=values)
+    await record_change(
+        session, principal, "settlement.paying_account", principal.coalition_id,
+        before={"payer_name": before.name, "payer_iban": before.iban, "payer_bic": before.bic}, after=values,
+    )  # fmt: skip
     return payer
+
+
+async def paying_account(connection: Executor, coalition_id: uuid.UUID) -> outputs_repository.PayingAccount:
+    """The account payouts are made from, as set (its fields None while unset)."""
+    return await outputs_repository.paying_account(connection, coalition_id)
 
 
 async def set_contract(

@@ -16,6 +16,8 @@ from coalition.graphql.permissions import refusals_as, require_finance, require_
 from coalition.graphql.settlement.inputs import PartnerContractInput, SettlementPolicyInput
 from coalition.graphql.settlement.types import (
     ContractPayload,
+    PayingAccount,
+    PayingAccountPayload,
     SettlementPayload,
     SettlementPolicy,
     SettlementPolicyPayload,
@@ -23,11 +25,14 @@ from coalition.graphql.settlement.types import (
     TerminatePartnerPayload,
 )
 from coalition.platform.auth.service import Principal
+from coalition.platform.errors import DomainError
 from coalition.platform.runtime.database import AsyncSession
 from coalition.settlement import service as settlement
 from coalition.settlement.reads import RunRecord
 
 DayStep = Callable[[AsyncSession, Principal, date], Awaitable[RunRecord]]
+# The service names the policy's fields; setPayingAccount's arguments are shorter.
+_PAYER_ARGUMENTS = {"payerName": "name", "payerIban": "iban", "payerBic": "bic"}
 
 
 async def _settlement_step(
@@ -59,6 +64,22 @@ class SettlementMutations:
     @refusals_as(SettlementPayload)
     async def mark_settlement_paid(self, info: Info[Context, None], business_date: date) -> SettlementPayload:
         return await _settlement_step(info, "mark settlements paid", settlement.mark_paid, business_date)
+
+    @strawberry.mutation(
+        description="Operator, finance included: the account payout files pay from (the rest of the policy stays)."
+    )
+    @refusals_as(PayingAccountPayload)
+    async def set_paying_account(
+        self, info: Info[Context, None], name: str, iban: str, bic: str | None = None
+    ) -> PayingAccountPayload:
+        principal = require_finance(info.context, "set the paying account")
+        try:
+            async with info.context.unit_of_work() as session:
+                payer = await settlement.set_paying_account(session, principal, name, iban, bic)
+        except DomainError as error:
+            error.field = tuple(_PAYER_ARGUMENTS.get(f, f) for f in error.field) if error.field else None
+            raise
+        return PayingAccountPayload(account=PayingAccount(name=payer.name, iban=payer.iban, bic=payer.bic))
 
     @strawberry.mutation(description="Operator: how the coalition is funded (from the next computed run on).")
     @refusals_as(SettlementPolicyPayload)

@@ -12,6 +12,7 @@ from coalition.graphql.common import Money, PageInfo, page_size
 from coalition.graphql.context import Context
 from coalition.graphql.settlement.types import (
     PartnerContract,
+    PayingAccount,
     PayoutLine,
     PayoutPeriod,
     SettlementPolicy,
@@ -21,6 +22,7 @@ from coalition.graphql.settlement.types import (
 )
 from coalition.platform.errors import validation
 from coalition.settlement import reads as settlement_reads
+from coalition.settlement import service as settlement
 
 
 @strawberry.type
@@ -86,6 +88,15 @@ class PayoutQueries:
             redemption_value=policy.redemption_value, breakage_percent=policy.breakage_percent,
             exit_model=policy.exit_model,
         )  # fmt: skip
+
+    @strawberry.field(description="Operator: the account the coalition's payout files pay from.")
+    async def paying_account(self, info: Info[Context, None]) -> PayingAccount | None:
+        principal = info.context.principal
+        if not permissions.is_operator(principal):
+            return None
+        async with info.context.services.engine.connect() as connection:
+            found = await settlement.paying_account(connection, principal.coalition_id)
+        return PayingAccount(name=found.name, iban=found.iban, bic=found.bic)
 
     @strawberry.field(description="Operator: the partners' fees, for those with a contract.")
     async def partner_contracts(self, info: Info[Context, None]) -> list[PartnerContract]:

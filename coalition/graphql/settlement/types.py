@@ -232,6 +232,19 @@ class PartnerContract:
         return await load_partner(info, self.partner_id)
 
 
+@strawberry.type(description="The coalition's account its SEPA payout files pay from.")
+class PayingAccount:
+    name: str | None = strawberry.field(description="The account holder; null until the account is set.")
+    iban: str | None = strawberry.field(description="As stored: compact, upper case.")
+    bic: str | None
+
+
+@strawberry.type
+class PayingAccountPayload:
+    account: PayingAccount | None = None
+    errors: list[MutationError] = strawberry.field(default_factory=list)
+
+
 @strawberry.type
 class SettlementPolicyPayload:
     policy: SettlementPolicy | None = None

@@ -180,6 +180,22 @@ async def accept_invitation(
     return Welcome(person_id, secret, factors.totp_provisioning_uri(secret, person.email) if secret else None, codes)
 
 
+async def choose_language(session: AsyncSession, principal: Principal, language: str) -> str:
+    """A signed-in person's own choice of language, kept on their record: the
+    pages after their next sign-in, and what is written to them, use it."""
+    chosen = rules.checked_language(language)
+    if principal.person_id is None:
+        raise DomainError(ErrorCode.FORBIDDEN, "only a signed-in staff person has a language of their own")
+    person = await repository.person_by_id(session, principal.person_id)
+    if person is None or person.removed_at is not None or person.coalition_id != principal.coalition_id:
+        raise DomainError(ErrorCode.NOT_FOUND, "no such staff person")
+    if person.language != chosen:
+        await repository.set_profile(session, person.id, name=person.name, language=chosen)
+        await record_change(session, principal, "staff.language", person.id,
+                            before={"language": person.language}, after={"language": chosen})  # fmt: skip
+    return chosen
+
+
 async def acting_grants(session: AsyncSession, principal: Principal) -> list[Grant]:
     """What a caller holds when appointing or removing staff: a signed-in
     person their roles in the shop (or the operator side) they act for; the

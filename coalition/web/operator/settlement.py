@@ -1,6 +1,7 @@
 """``/portal/operator/settlement``: the days settled and their state, one
 day's run (each party's net, who owes whom), approving a day and marking it
-paid, and a payout period with its SEPA file. Operator finance and admin."""
+paid, a payout period with its SEPA file, and the account that file pays
+from. Operator finance and admin."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from litestar.response import Redirect
 
 from coalition.web.documents import PageData
 from coalition.web.operator.common import (
+    FORM,
     N_,
     OPERATORS,
     FormErrors,
@@ -47,10 +49,18 @@ DONE = {
     "run": N_("The day was settled."),
     "approve": N_("The day is approved: its figures are final."),
     "paid": N_("The day is marked as paid."),
+    "account": N_("The paying account is saved: the next payout files pay from it."),
 }
 _DAY = N_("Enter a date, e.g. 2026-03-31.")
 _PERIOD = N_("The period's end must not be before its start, and it spans at most a year.")
 _DAY_FIELDS = {"businessDate": _DAY}
+# The paying account's refusals, by the argument they name (the codes are VALIDATION).
+_ACCOUNT_FIELDS = {
+    "name": N_("Type the name of the account holder, as the bank knows it."),
+    "iban": N_("This is not a valid IBAN: check the country code, the check digits and the length."),
+    "bic": N_("This is not a valid BIC: 8 or 11 letters and digits, or leave it empty."),
+}
+_NOT_SAVED = N_("Nothing was saved: check the fields marked below.")
 _STEPS = {"run": "settlement_run", "approve": "settlement_approve", "paid": "settlement_paid"}
 
 
@@ -85,7 +95,7 @@ async def _page(
         request, viewer, "operator/settlement.html", status_code=status_code, coalition=data["coalition"],
         runs=runs, run=data.get("settlementRun"), day=day, period=data["payoutPeriod"], start=start, end=end,
         statuses=STATUSES, reasons=REASONS, notice=DONE.get(query["done"]), errors=errors,
-        form=form or FormValues(), failed=failed, today=today,
+        form=form or FormValues(), failed=failed, today=today, account=data["payingAccount"],
     )  # fmt: skip
 
 
@@ -132,4 +142,18 @@ async def payout_file(request: AnyRequest, pages: PageData) -> Response[str] | R
     return Redirect(data["payoutPeriod"]["sepaFile"]["url"], status_code=303)
 
 
-ROUTES = [settlement_page, payout_file, settlement_step]
+@post(f"{PATH}/paying-account", include_in_schema=False, status_code=303)
+async def paying_account(request: AnyRequest, pages: PageData) -> Response[str] | Redirect:
+    """The coalition's own account, which the SEPA payout files pay from."""
+    viewer = await operator(request, OPERATORS)
+    form = await form_of(request)
+    variables = {"name": form["name"], "iban": form["iban"], "bic": form["bic"] or None}
+    answer = (await fetch(request, pages, viewer, "paying_account", variables))["setPayingAccount"]
+    if answer["errors"]:
+        errors = refusals(answer["errors"], _ACCOUNT_FIELDS)
+        errors.add(FORM, _NOT_SAVED)
+        return await _page(request, pages, viewer, status_code=400, errors=errors, form=form, failed="account")
+    return back_to(PATH, done="account")
+
+
+ROUTES = [settlement_page, payout_file, settlement_step, paying_account]

@@ -1,5 +1,6 @@
 """The language chooser's form: the choice is remembered in a cookie and the
-visitor goes back to the page they were reading."""
+visitor goes back to the page they were reading. A signed-in staff person's
+choice is also kept on their record, for their next sign-in and their mail."""
 
 from __future__ import annotations
 
@@ -7,8 +8,12 @@ from litestar import Response, post
 from litestar.datastructures import Cookie
 from litestar.response import Redirect
 
+from coalition.graphql.context import Services
+from coalition.platform.runtime.unit_of_work import unit_of_work
+from coalition.platform.staff import service as staff
 from coalition.web.i18n import LANGUAGE_COOKIE, offered, translations
 from coalition.web.pages import AnyRequest, html_page, page_language
+from coalition.web.viewers import optional_staff
 
 YEAR = 365 * 24 * 3600
 
@@ -33,5 +38,10 @@ async def choose_language(request: AnyRequest) -> Response[str] | Redirect:
             request, "public/language.html", shown, status_code=400, back=back,
             language_error=translations(shown).gettext("Choose one of the languages in the list."),
         )  # fmt: skip
+    viewer = await optional_staff(request)
+    if viewer is not None:
+        services: Services = request.app.state.services
+        async with unit_of_work(services.sessions, services.redis, services.local_caches) as session:
+            await staff.choose_language(session, viewer.principal, language)
     cookie = Cookie(key=LANGUAGE_COOKIE, value=language, max_age=YEAR, httponly=True, samesite="lax", path="/")
     return Redirect(back, status_code=303, cookies=[cookie])

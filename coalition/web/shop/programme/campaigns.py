@@ -1,6 +1,8 @@
 """``/portal/shop/programme/campaigns``: the shop's campaigns and a new one,
 for every member or aimed at a segment or the lapsed list with a holdout;
-``/campaigns/<id>``: one campaign with its experiment report, and ending it."""
+``/campaigns/<id>``: one campaign with its experiment report, and ending it;
+``/campaigns/<id>/edit``: changing it, until it starts (the API's rule: its
+members must not see the terms change under them)."""
 
 from __future__ import annotations
 
@@ -118,7 +120,14 @@ async def create_campaign(request: AnyRequest, pages: PageData) -> Response[Any]
 @get(f"{CAMPAIGNS}/{{campaign_id:str}}", include_in_schema=False)
 async def campaign_page(request: AnyRequest, pages: PageData, campaign_id: str) -> Response[str]:
     viewer = await manager(request)
-    campaign = await _campaign(request, viewer, pages, campaign_id)
+    return await _show(request, viewer, pages, campaign_id)
+
+
+async def _show(
+    request: AnyRequest, viewer: StaffViewer, pages: PageData, campaign_id: str, *, refused: bool = False
+) -> Response[str]:
+    """The campaign as it is, read-only; ``refused``: a change was just refused because it has started."""
+    campaign = (await _own(request, viewer, pages, campaign_id, "campaign"))["campaign"]
     experiment = campaign["experiment"]
     verdicts = (
         {"rate": _VERDICTS[experiment["purchaseRateVerdict"]], "spend": _VERDICTS[experiment["spendVerdict"]]}
@@ -126,24 +135,97 @@ async def campaign_page(request: AnyRequest, pages: PageData, campaign_id: str) 
         else {}
     )
     ended = datetime.fromisoformat(campaign["endsAt"]) <= datetime.now(UTC)
-    return page(request, viewer, "campaign.html", campaign=campaign, verdicts=verdicts, ended=ended)
+    return page(
+        request, viewer, "campaign.html", campaign=campaign, verdicts=verdicts, refused=refused,
+        started=_has_started(campaign), ended=ended, status_code=409 if refused else 200,
+    )  # fmt: skip
 
 
 @post(f"{CAMPAIGNS}/{{campaign_id:str}}/end", include_in_schema=False)
 async def end_campaign(request: AnyRequest, pages: PageData, campaign_id: str) -> Response[Any]:
     viewer = await manager(request)
-    campaign = await _campaign(request, viewer, pages, campaign_id)
+    campaign = (await _own(request, viewer, pages, campaign_id, "campaign"))["campaign"]
     await fetch(request, viewer, pages, "end_campaign", {"id": campaign["id"]})
     return Redirect(f"{CAMPAIGNS}/{campaign['id']}", status_code=303)
 
 
-async def _campaign(request: AnyRequest, viewer: StaffViewer, pages: PageData, campaign_id: str) -> dict[str, Any]:
-    """The shop's own campaign; anything else (another shop's, the coalition's, none) is not found."""
+async def _own(
+    request: AnyRequest, viewer: StaffViewer, pages: PageData, campaign_id: str, document: str
+) -> dict[str, Any]:
+    """``document``'s data about the shop's own campaign; anything else (another
+    shop's, the coalition's, none) is not found."""
     try:
-        data = await fetch(request, viewer, pages, "campaign", {"id": campaign_id})
+        data = await fetch(request, viewer, pages, document, {"id": campaign_id})
     except DocumentFailed as failed:  # an id that is no id at all
         raise NotFoundException() from failed
     campaign: dict[str, Any] | None = data["campaign"]
     if campaign is None or not campaign["partner"] or campaign["partner"]["id"] != str(viewer.partner_id):
         raise NotFoundException()
-    return campaign
+    return data
+
+
+def _local(moment: str, zone: ZoneInfo) -> str:
+    """An API time as the form's ``datetime-local`` value, in the coalition's time zone."""
+    return datetime.fromisoformat(moment).astimezone(zone).strftime("%Y-%m-%dT%H:%M")
+
+
+def _values_of(campaign: dict[str, Any], zone: ZoneInfo) -> dict[str, str]:
+    """The campaign as its form's values, as a manager would have typed them."""
+    audience = campaign["audience"]
+    share = audience["holdoutShare"] if audience else None
+    percent = f"{(Decimal(share) * 100).normalize():f}" if share else ""
+    chosen = "" if audience is None else LAPSED if audience["kind"] == LAPSED else audience["segment"] or ""
+    return {
+        "name": campaign["name"], "kind": campaign["kind"], "multiplier": campaign["multiplier"] or "",
+        "bonusPoints": "" if campaign["bonusPoints"] is None else str(campaign["bonusPoints"]),
+        "rewardId": campaign["reward"]["id"] if campaign["reward"] else "", "minSpend": campaign["minSpend"] or "",
+        "categories": ", ".join(campaign["categories"]), "startsAt": _local(campaign["startsAt"], zone),
+        "endsAt": _local(campaign["endsAt"], zone), "audience": chosen, "holdoutPercent": percent,
+    }  # fmt: skip
+
+
+def _has_started(campaign: dict[str, Any]) -> bool:
+    return datetime.fromisoformat(campaign["startsAt"]) <= datetime.now(UTC)
+
+
+def _edit_page(
+    request: AnyRequest, viewer: StaffViewer, data: dict[str, Any], values: dict[str, str], form: Form | None = None
+) -> Response[str]:
+    return page(
+        request, viewer, "campaign_edit.html", data=data, campaign=data["campaign"], form=form, values=values,
+        kinds=KINDS, segments=SEGMENT_NAMES,
+    )  # fmt: skip
+
+
+@get(f"{CAMPAIGNS}/{{campaign_id:str}}/edit", include_in_schema=False)
+async def edit_campaign_page(request: AnyRequest, pages: PageData, campaign_id: str) -> Response[str]:
+    """The form filled from the campaign; once it has started, the campaign read-only, saying why."""
+    viewer = await manager(request)
+    data = await _own(request, viewer, pages, campaign_id, "campaign_edit")
+    if _has_started(data["campaign"]):
+        return await _show(request, viewer, pages, campaign_id)
+    zone = ZoneInfo(data["coalition"]["timezone"])
+    return _edit_page(request, viewer, data, _values_of(data["campaign"], zone))
+
+
+@post(f"{CAMPAIGNS}/{{campaign_id:str}}/edit", include_in_schema=False)
+async def edit_campaign(request: AnyRequest, pages: PageData, campaign_id: str) -> Response[Any]:
+    viewer = await manager(request)
+    data = await _own(request, viewer, pages, campaign_id, "campaign_edit")
+    campaign = data["campaign"]
+    if _has_started(campaign):
+        return await _show(request, viewer, pages, campaign_id, refused=True)
+    form = await Form.of(request)
+    given = _campaign_input(form, ZoneInfo(data["coalition"]["timezone"]))
+    if form.errors:
+        return _edit_page(request, viewer, data, dict(form.values), form)
+    # The form has no tiers: a campaign aimed at tiers through the API keeps them.
+    given["tiers"] = campaign["tiers"]
+    variables = {"id": campaign["id"], "input": given}
+    answer = (await fetch(request, viewer, pages, "update_campaign", variables))["updateCampaign"]
+    if any(e["code"] == "CONFLICT" for e in answer["errors"]):  # it started while the form was open
+        return await _show(request, viewer, pages, campaign_id, refused=True)
+    form.refused([e | {"field": [_form_field(e["field"])]} for e in answer["errors"]], "name")
+    if form.errors:
+        return _edit_page(request, viewer, data, dict(form.values), form)
+    return Redirect(f"{CAMPAIGNS}/{campaign['id']}", status_code=303)

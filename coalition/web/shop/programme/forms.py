@@ -100,6 +100,10 @@ async def fetch(
     return await pages.fetch(services, viewer.principal, f"shop/programme/{name}", variables)
 
 
-def page(request: AnyRequest, viewer: StaffViewer, template: str, **values: Any) -> Response[str]:
-    status = 422 if values.get("form") is not None and values["form"].errors else 200
+def page(
+    request: AnyRequest, viewer: StaffViewer, template: str, *, status_code: int | None = None, **values: Any
+) -> Response[str]:
+    """``template`` for the viewer: 422 when its form was refused, else ``status_code`` (200)."""
+    refused = values.get("form") is not None and values["form"].errors
+    status = 422 if refused else status_code or 200
     return portal_page(request, viewer, f"shop/programme/{template}", status_code=status, **values)

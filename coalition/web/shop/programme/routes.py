@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from litestar.types import ControllerRouterHandler
 
-from coalition.web.shop.programme.campaigns import campaign_page, campaigns_page, create_campaign, end_campaign
+from coalition.web.shop.programme.campaigns import (
+    campaign_page,
+    campaigns_page,
+    create_campaign,
+    edit_campaign,
+    edit_campaign_page,
+    end_campaign,
+)
 from coalition.web.shop.programme.cards import create_stamp_card, retire_stamp_card, stamp_cards_page
 from coalition.web.shop.programme.rewards import create_reward, rewards_page, withdraw_reward
 from coalition.web.shop.programme.rules import preview_rules, rules_page, save_rules
@@ -17,6 +24,8 @@ ROUTES: list[ControllerRouterHandler] = [
     create_campaign,
     campaign_page,
     end_campaign,
+    edit_campaign_page,
+    edit_campaign,
     stamp_cards_page,
     create_stamp_card,
     retire_stamp_card,
