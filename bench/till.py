@@ -19,6 +19,9 @@ COALITION_REDIS_URL are set) and, in one run:
 5. scale: earn at one client count in a town whose ledger holds about 10,000
    entries, then again once ``--history`` entries of spent history are added.
 
+With ``--citus-url URL`` it does none of that but compares the earn on a
+Citus cluster with the single PostgreSQL instead (bench/till_citus.py).
+
 The load generator (bench/loadgen.py) is a separate process on uvloop with
 one keep-alive connection per client and pre-formatted requests; its CPU
 share is measured and printed with every row, and so are the API's and
@@ -312,13 +315,25 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--scale-rounds", type=int, default=3)
     parser.add_argument("--env", action="append", default=[], help="NAME=VALUE for the API, e.g. to compare settings")
     parser.add_argument("--quick", action="store_true", help="a smoke run: 2,000 members, short, small history")
-    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "till.json")
+    parser.add_argument(
+        "--citus-url", help="instead of the above: earn on this Citus cluster vs the single PostgreSQL (deploy/citus)"
+    )
+    parser.add_argument("--out", type=Path, help="default: bench/results/till.json (till-citus.json with --citus-url)")
     args = parser.parse_args(argv)
+    if args.out is None:
+        args.out = Path(__file__).parent / "results" / ("till-citus.json" if args.citus_url else "till.json")
     if args.quick:
         args.members, args.seconds, args.clients = 2_000, 2, [4]
         args.history, args.scale_rounds = min(args.history, 200_000), 1
     with resolved(Settings()) as settings:
-        report = run(settings, args)
+        if args.citus_url:
+            from bench import till_citus
+
+            env = dict(item.split("=", 1) for item in args.env)
+            report = till_citus.compare(settings, args, env)
+            report["machine"] = machine()
+        else:
+            report = run(settings, args)
     args.out.parent.mkdir(exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2))
     print(f"written to {args.out}")

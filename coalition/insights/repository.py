@@ -1,5 +1,6 @@
 """Purchases' SQL: the receipt import's staging tables, loaded by COPY, and
-the set-based inserts that move them into ``purchases`` and ``purchase_lines``;
+the set-based inserts that claim each receipt in ``purchase_receipts`` and move
+them into ``purchases`` and ``purchase_lines``;
 an aimed campaign's audience drawn from them, and its members' outcomes."""
 
 from __future__ import annotations
@@ -52,15 +53,23 @@ _MEMBERS_BY_CARD = text(
 # Shops and members are resolved before staging (a few hundred shops, one
 # lookup of the file's distinct cards): the statements below join nothing
 # but the staging tables, whatever the planner believes of partners and members.
+# Each receipt is claimed first (unique per shop and receipt, whatever the
+# card); only the claimed ones become purchases. A concurrent import of the
+# same receipt waits on the claim and then finds it taken.
 _INSERT = text(
-    """WITH inserted AS (
-         INSERT INTO purchases (member_id, id, coalition_id, partner_id, source, receipt_ref, total_minor,
-             occurred_at, local_date)
-         SELECT member_id, purchase_id, :coalition, partner_id, 'IMPORT', receipt, total_minor, occurred_at,
-                (occurred_at AT TIME ZONE :timezone)::date
+    """WITH claimed AS (
+         INSERT INTO purchase_receipts (partner_id, receipt_ref, member_id, purchase_id)
+         SELECT partner_id, receipt, member_id, purchase_id
            FROM import_receipts
           WHERE partner_id IS NOT NULL AND member_id IS NOT NULL
-         ON CONFLICT (partner_id, receipt_ref) WHERE source = 'IMPORT' DO NOTHING
+         ON CONFLICT (partner_id, receipt_ref) DO NOTHING
+         RETURNING purchase_id
+       ), inserted AS (
+         INSERT INTO purchases (member_id, id, coalition_id, partner_id, source, receipt_ref, total_minor,
+             occurred_at, local_date)
+         SELECT r.member_id, r.purchase_id, :coalition, r.partner_id, 'IMPORT', r.receipt, r.total_minor,
+                r.occurred_at, (r.occurred_at AT TIME ZONE :timezone)::date
+           FROM import_receipts r JOIN claimed c ON c.purchase_id = r.purchase_id
          RETURNING member_id, id
        ), lines AS (
          INSERT INTO purchase_lines (member_id, purchase_id, line_no, sku, category, quantity, amount_minor)

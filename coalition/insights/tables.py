@@ -1,9 +1,9 @@
 """Purchases: every receipt a member brought to a shop, from a till's earn or
 from an imported history, with its basket lines.
 
-The member is the leading key of both tables' primary keys, so they can be
-distributed by member later; what a shop or a day asks for goes through the
-secondary indexes."""
+The member is the leading key of both tables' primary keys, so they are
+distributed by member on Citus (``coalition db distribute``); what a shop or
+a day asks for goes through the secondary indexes."""
 
 from __future__ import annotations
 
@@ -57,14 +57,24 @@ purchases = Table(
     Index("purchases_by_coalition_date", "coalition_id", "local_date"),
     # The rollup finds the days of newly inserted purchases; BRIN costs an insert next to nothing.
     Index("purchases_by_created_at", "created_at", postgresql_using="brin"),
-    # An imported receipt is the shop's: importing the same one again adds nothing.
-    Index(
-        "purchases_imported_receipt",
-        "partner_id",
-        "receipt_ref",
-        unique=True,
-        postgresql_where=text("source = 'IMPORT'"),
-    ),
+)
+
+# An imported receipt is the shop's: importing the same one again adds nothing.
+# The import claims each (shop, receipt) here before it inserts the purchase,
+# in the same transaction, rather than through a unique index on purchases:
+# such an index would have to lead with the member for purchases to be
+# distributed by member, and would then no longer stop a second import of the
+# receipt under another card. Distributed by partner on Citus (the pattern of
+# idempotency keys). One row per imported purchase: erasure and retention
+# replace ``receipt_ref`` here exactly as they do in the purchase.
+purchase_receipts = Table(
+    "purchase_receipts",
+    metadata,
+    Column("partner_id", UUID(as_uuid=True), ForeignKey("partners.id"), nullable=False),
+    Column("receipt_ref", Text, nullable=False),
+    Column("member_id", UUID(as_uuid=True), nullable=False),
+    Column("purchase_id", UUID(as_uuid=True), nullable=False),
+    PrimaryKeyConstraint("partner_id", "receipt_ref"),
 )
 
 purchase_lines = Table(

@@ -15,7 +15,11 @@ if [[ -f "$ROOT/usr/lib/postgresql/15/lib/citus.so" && -x "$PGBIN/postgres" ]]; 
     exit 0
 fi
 
-if ! command -v pg_config >/dev/null || [[ ! -d /usr/include/postgresql/15/server ]]; then
+# The server headers alone are not enough: Citus's configure and compile also
+# need the lz4, zstd and GSSAPI headers, which a machine with only
+# postgresql-server-dev-15 lacks.
+if ! command -v pg_config >/dev/null || [[ ! -d /usr/include/postgresql/15/server ]] \
+    || [[ ! -f /usr/include/lz4.h || ! -f /usr/include/zstd.h || ! -f /usr/include/gssapi/gssapi.h ]]; then
     if [[ "$(id -u)" != 0 ]]; then
         echo "citus: postgresql-server-dev-15 is missing and only root can install it" >&2
         exit 1

@@ -65,9 +65,15 @@ async def add_person(town: Town, shop: uuid.UUID, name: str, *, phone: str) -> P
                              dedupe_key=f"test:{tag}", payload={"points": 10, "name": name})  # fmt: skip
         await session.execute(
             text(
-                """INSERT INTO purchases (member_id, coalition_id, partner_id, source, receipt_ref, total_minor,
-                                          occurred_at, local_date)
-                   VALUES (:m, :c, :p, 'IMPORT', :r, 4200, now(), current_date)"""
+                """WITH imported AS (
+                     INSERT INTO purchases (member_id, coalition_id, partner_id, source, receipt_ref, total_minor,
+                                            occurred_at, local_date)
+                     VALUES (:m, :c, :p, 'IMPORT', :r, 4200, now(), current_date)
+                     RETURNING partner_id, receipt_ref, member_id, id
+                   )
+                   -- Claimed, as the receipt import claims it.
+                   INSERT INTO purchase_receipts (partner_id, receipt_ref, member_id, purchase_id)
+                   SELECT * FROM imported"""
             ),
             {"m": member.id, "c": town.coalition_id, "p": shop, "r": f"IMP-{name}-{tag}"},
         )

@@ -38,13 +38,21 @@ _POINTS_DAYS = text(
 )
 _LOCK = text("SELECT pg_advisory_xact_lock(hashtextextended('insights:rollup:' || :c, 0))")
 
+# Summed per shop first, then over the grouping sets: on Citus, where
+# purchases are distributed by member, the first step runs on the shards and
+# the grouping sets (which Citus cannot push down) on its much smaller result.
 _MEMBER_DAYS = text(
-    """INSERT INTO insight_member_days (coalition_id, scope_id, local_date, member_id, purchases, revenue_minor)
-       SELECT :c, CASE WHEN GROUPING(partner_id) = 1 THEN CAST(:c AS uuid) ELSE partner_id END,
-              local_date, member_id, count(*), sum(total_minor)
-         FROM purchases
-        WHERE coalition_id = :c AND local_date = ANY(:days)
-        GROUP BY GROUPING SETS ((partner_id, local_date, member_id), (local_date, member_id))"""
+    """WITH per_shop AS MATERIALIZED (
+         SELECT partner_id, local_date, member_id, count(*) AS purchases, sum(total_minor) AS revenue_minor
+           FROM purchases
+          WHERE coalition_id = :c AND local_date = ANY(:days)
+          GROUP BY partner_id, local_date, member_id
+       )
+     INSERT INTO insight_member_days (coalition_id, scope_id, local_date, member_id, purchases, revenue_minor)
+     SELECT :c, CASE WHEN GROUPING(partner_id) = 1 THEN CAST(:c AS uuid) ELSE partner_id END,
+            local_date, member_id, sum(purchases), sum(revenue_minor)
+       FROM per_shop
+      GROUP BY GROUPING SETS ((partner_id, local_date, member_id), (local_date, member_id))"""
 )
 _SHOP_DAYS = text(
     """INSERT INTO insight_shop_days (coalition_id, scope_id, local_date, purchases, revenue_minor, members)
@@ -135,10 +143,11 @@ _POINTS = text(
       GROUP BY GROUPING SETS ((day, partner_id), (day))
      HAVING GROUPING(partner_id) = 1 OR partner_id IS NOT NULL"""
 )
+# excluded.rolled_at is the same now(); Citus refuses now() itself in DO UPDATE.
 _ADVANCE = text(
     """INSERT INTO insight_rollup_state (coalition_id, watermark, rolled_at) VALUES (:c, :bound, now())
        ON CONFLICT (coalition_id) DO UPDATE
-       SET watermark = greatest(insight_rollup_state.watermark, excluded.watermark), rolled_at = now()"""
+       SET watermark = greatest(insight_rollup_state.watermark, excluded.watermark), rolled_at = excluded.rolled_at"""
 )
 
 

@@ -150,6 +150,14 @@ CLASSIFICATION: tuple[MemberTable, ...] = (
         reason="totals by shop and day: the insights' figures stay",
     ),
     MemberTable(
+        "purchase_receipts",
+        _BY_MEMBER,
+        # The same value the member's imported purchase gets: one claim per purchase.
+        personal={"receipt_ref": "'erased:' || purchase_id::text"},
+        not_personal=_columns("partner_id member_id purchase_id"),
+        reason="the claim that an imported receipt is in: a shop's id and the purchase's random id",
+    ),
+    MemberTable(
         "member_passkeys",
         _BY_MEMBER,
         personal={"credential_id": "NULL", "public_key": "NULL", "name": "NULL"},

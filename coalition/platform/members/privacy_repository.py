@@ -161,6 +161,17 @@ async def anonymise_purchases_before(
         ),
         {"coalition": coalition_id, "before": before},
     )
+    # The import's claims on those receipts first, while the purchases still say which they are.
+    await connection.execute(
+        text(
+            """UPDATE purchase_receipts SET receipt_ref = 'anonymised:' || purchase_id::text
+                WHERE purchase_id IN (
+                  SELECT id FROM purchases
+                   WHERE coalition_id = :coalition AND occurred_at < :before AND source = 'IMPORT'
+                     AND receipt_ref NOT LIKE 'anonymised:%' AND receipt_ref NOT LIKE 'erased:%')"""
+        ),
+        {"coalition": coalition_id, "before": before},
+    )
     receipts = await connection.execute(
         text(
             """UPDATE purchases

@@ -2,13 +2,15 @@
 
 The ledger and purchase tables are distributed by ``member_id`` and
 co-located, so a posting (one member's transaction, entries, lots,
-consumptions and wallet) stays on one shard and the wallet row remains the
+consumptions, wallet and purchase) stays on one shard and the wallet row remains the
 only hot row it locks. Configuration that every posting reads is replicated
 to every node as reference tables. Idempotency keys are distributed by their
 scope (the partner): the key's uniqueness per (partner, key) stays a primary
 key, and a till write becomes one transaction over two shards, which Citus
 commits with two-phase commit, so the key and the posting still appear
-together or not at all. Everything else stays on the coordinator, where Citus
+together or not at all. The import's receipt claims (``purchase_receipts``,
+unique per shop and receipt) are laid out the same way, co-located with the
+keys. Everything else stays on the coordinator, where Citus
 manages it as local tables.
 
 The ledger's triggers (immutability, wallet upkeep, the deferred balance and
@@ -42,17 +44,25 @@ REFERENCE_TABLES = (
     "partner_exits",
 )
 
-# One member's money: co-located by member_id, the first one leads the group.
+# One member's money and purchases: co-located by member_id, the first one
+# leads the group. An earn writes its purchase in the posting's transaction,
+# so it stays on the posting's shard.
 MEMBER_TABLES = (
     "wallets",
     "ledger_transactions",
     "ledger_entries",
     "lots",
     "lot_consumptions",
+    "purchases",
+    "purchase_lines",
 )
 
-# (table, distribution column) distributed on their own, not co-located.
-SCOPED_TABLES = (("idempotency_keys", "scope_id"),)
+# (table, distribution column, co-located with): unique per partner (or
+# coalition), whatever the member. The first is co-located with nothing.
+SCOPED_TABLES = (
+    ("idempotency_keys", "scope_id", "none"),
+    ("purchase_receipts", "partner_id", "idempotency_keys"),
+)
 
 
 class DistributeError(Exception):
@@ -91,19 +101,19 @@ async def _distribute(database_url: str) -> Layout:
                 await _lay_out(
                     connection, table, "distributed", f"SELECT create_distributed_table(:table, 'member_id'{colocate})"
                 )
-            for table, column in SCOPED_TABLES:
+            for table, column, colocate_with in SCOPED_TABLES:
                 await _lay_out(
                     connection,
                     table,
                     "distributed",
-                    f"SELECT create_distributed_table(:table, '{column}', colocate_with => 'none')",
+                    f"SELECT create_distributed_table(:table, '{column}', colocate_with => '{colocate_with}')",
                 )
             await connection.commit()
             nodes = await connection.execute(text("SELECT count(*) FROM citus_get_active_worker_nodes()"))
             workers = nodes.scalar_one()
     finally:
         await engine.dispose()
-    return Layout(REFERENCE_TABLES, MEMBER_TABLES, tuple(t for t, _ in SCOPED_TABLES), int(workers))
+    return Layout(REFERENCE_TABLES, MEMBER_TABLES, tuple(t for t, _, _ in SCOPED_TABLES), int(workers))
 
 
 async def _require_citus(connection: AsyncConnection) -> None:
@@ -117,7 +127,7 @@ async def _require_citus(connection: AsyncConnection) -> None:
     missing = (
         await connection.execute(
             text("SELECT count(*) FROM unnest(CAST(:tables AS text[])) t WHERE to_regclass(t) IS NULL"),
-            {"tables": [*REFERENCE_TABLES, *MEMBER_TABLES, *(t for t, _ in SCOPED_TABLES)]},
+            {"tables": [*REFERENCE_TABLES, *MEMBER_TABLES, *(t for t, _, _ in SCOPED_TABLES)]},
         )
     ).scalar_one()
     if missing:

@@ -152,7 +152,7 @@ async def test_erasure_leaves_no_personal_value_and_the_ledger_and_the_days_figu
     held = await members_rows(town.engine, anna.member_id, anna.email)
     bob_before = await members_rows(town.engine, bob.member_id, bob.email)
     await sessions.open_session(redis, member_id=anna.member_id, coalition_id=town.coalition_id, now=now())
-    for table in ("credentials", "outbox_mails", "purchase_lines", "coupons", "notices"):
+    for table in ("credentials", "outbox_mails", "purchase_lines", "purchase_receipts", "coupons", "notices"):
         assert held[table], f"the scene has no {table} of the member's"
 
     async with town.sessions.begin() as session:
@@ -220,6 +220,11 @@ async def test_retention_drops_lines_and_receipt_references_and_keeps_totals(sce
     assert sorted(row["total_minor"] for row in after["purchases"]) == totals
     for row in after["purchases"]:
         assert row["receipt_ref"] is None or row["receipt_ref"].startswith("anonymised:")
+    # The import's claim on the receipt says what its purchase says.
+    assert [(r["purchase_id"], r["receipt_ref"]) for r in after["purchase_receipts"]] == [
+        (r["id"], r["receipt_ref"]) for r in after["purchases"] if r["source"] == "IMPORT"
+    ]
+    assert after["purchase_receipts"]
     assert await town.ledger_violations() == []
     async with town.sessions.begin() as session:
         assert await privacy.set_retention(session, town.operator, None) is None

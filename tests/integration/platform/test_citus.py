@@ -9,7 +9,9 @@ database, so a fresh database per run would have no workers.
 from __future__ import annotations
 
 import asyncio
+import csv
 import os
+import uuid
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
@@ -19,7 +21,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from coalition.partners.earning.till import TillSetups
+from coalition.cli.importing import import_receipts
+from coalition.partners.earning.till import BasketLine, TillSetups, earn_points
 from coalition.platform.errors import DomainError, ErrorCode
 from coalition.platform.ledger.group_commit import MAX_BATCH
 from coalition.platform.ledger.repository import PostingGateway
@@ -31,6 +34,7 @@ from coalition.platform.runtime.settings import Settings
 from coalition.settlement import service as settlement
 from coalition.settlement.rules import FundingModel
 from tests.support.databases import admin_sql
+from tests.support.insight_history import HEADER, History
 from tests.support.settlement import post_hand_computed_day, run_figures
 from tests.support.time_passing import business_date_now
 from tests.support.town import Town
@@ -100,6 +104,10 @@ async def test_the_ledger_is_distributed_by_member_and_configuration_replicated(
     assert len({layout[t].colocation_id for t in MEMBER_TABLES}) == 1
     assert {layout[t].kind for t in REFERENCE_TABLES} == {"reference"}
     assert layout["idempotency_keys"].col == "scope_id"
+    assert {"purchases", "purchase_lines"} <= set(MEMBER_TABLES)
+    # Claims on imported receipts are unique per shop, whoever's card: by partner, with the keys.
+    assert layout["purchase_receipts"].col == "partner_id"
+    assert layout["purchase_receipts"].colocation_id == layout["idempotency_keys"].colocation_id
     assert placements == 2
 
 
@@ -252,3 +260,106 @@ async def test_a_day_settles_on_the_cluster_and_nets_to_zero(town) -> None:
     }
     assert sum(line[-1] for line in lines.values()) == 0
     assert await town.ledger_violations() == []
+
+
+async def test_an_earn_keeps_its_basket_on_its_members_shard(town) -> None:
+    shop, _ = await town.partner(rate="1")
+    member_id, card = await town.member(shop)
+    basket = [BasketLine("bread", "bakery", 2, Decimal("2.50")), BasketLine("cake", None, 1, Decimal("3.00"))]
+    posting = await earn_points(
+        town.ledger, town.setups, shop, idempotency_key=uuid.uuid4().hex, card_number=card,
+        amount=Decimal("8.00"), receipt_ref="till-1", lines=basket, occurred_at=None,
+    )  # fmt: skip
+    assert (posting.outcome, posting.balance) == ("POSTED", 8)
+    async with town.engine.connect() as c:
+        kept = (
+            await c.execute(
+                text("SELECT id, source, transaction_id, receipt_ref, total_minor FROM purchases WHERE member_id = :m"),
+                {"m": member_id},
+            )
+        ).one()
+        lines = (
+            await c.execute(
+                text("SELECT line_no, sku, category, quantity, amount_minor FROM purchase_lines"
+                     " WHERE member_id = :m AND purchase_id = :p ORDER BY line_no"),
+                {"m": member_id, "p": kept.id},
+            )
+        ).all()  # fmt: skip
+        shards = await c.scalar(
+            text("SELECT count(DISTINCT get_shard_id_for_distribution_column(t, CAST(:m AS uuid)) - s.first)"
+                 " FROM unnest(CAST(:tables AS regclass[])) t,"
+                 " LATERAL (SELECT min(shardid) AS first FROM pg_dist_shard WHERE logicalrelid = t) s"),
+            {"m": member_id, "tables": ["wallets", "purchases", "purchase_lines"]},
+        )  # fmt: skip
+    assert (kept.source, kept.transaction_id, kept.receipt_ref, kept.total_minor) == (
+        "TILL",
+        posting.transaction_id,
+        "till-1",
+        800,
+    )
+    assert [tuple(line) for line in lines] == [(1, "bread", "bakery", 2, 500), (2, "cake", None, 1, 300)]
+    assert shards == 1  # the same shard index of each co-located table
+    assert await town.ledger_violations() == []
+
+
+def _receipts_csv(path: Path, history: History, count: int, *, card_of: int = 0) -> Path:
+    """``count`` receipts of two lines each, alternately at the two shops, spread over the members."""
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(HEADER)
+        for n in range(count):
+            card = history.members[(n + card_of) % len(history.members)][1]
+            shop = ("bakery", "butcher")[n % 2]
+            for sku in ("bread", "cake"):
+                writer.writerow([f"r{n}", shop, card, "2024-03-04T10:00:00+00:00", sku, "food", "1", "2.50"])
+    return path
+
+
+async def test_a_receipt_import_run_twice_stores_each_receipt_once(town, settings: Settings, tmp_path: Path) -> None:
+    history = await History.create(town, {"bakery": (None, True), "butcher": (None, True)}, members=6)
+    file = _receipts_csv(tmp_path / "receipts.csv", history, 12)
+
+    first = await import_receipts(settings, file, history.slug, mode="history", enrol_unknown=False)
+    second = await import_receipts(settings, file, history.slug, mode="history", enrol_unknown=False)
+    # The same receipts under other cards are still the shops' same receipts.
+    other_cards = _receipts_csv(tmp_path / "other-cards.csv", history, 12, card_of=1)
+    third = await import_receipts(settings, other_cards, history.slug, mode="history", enrol_unknown=False)
+
+    assert (first.imported_receipts, first.imported_lines, first.already_imported) == (12, 24, 0)
+    assert (second.imported_receipts, second.imported_lines, second.already_imported) == (0, 0, 12)
+    assert (third.imported_receipts, third.already_imported) == (0, 12)
+    async with town.engine.connect() as c:
+        stored = (
+            await c.execute(
+                text("SELECT count(*) AS receipts, count(DISTINCT (partner_id, receipt_ref)) AS distinct_receipts,"
+                     " count(DISTINCT member_id) AS members FROM purchases WHERE coalition_id = :c"),
+                {"c": town.coalition_id},
+            )
+        ).one()  # fmt: skip
+        lines = await c.scalar(
+            text("SELECT count(*) FROM purchase_lines WHERE member_id = ANY(:m)"),
+            {"m": [m for m, _ in history.members]},
+        )
+        claims = await c.scalar(
+            text("SELECT count(*) FROM purchase_receipts WHERE partner_id = ANY(:p)"),
+            {"p": list(history.shops.values())},
+        )
+    assert tuple(stored) == (12, 12, 6)
+    assert (lines, claims) == (24, 12)
+
+
+async def test_two_imports_of_one_file_racing_store_each_receipt_once(town, settings: Settings, tmp_path: Path) -> None:
+    history = await History.create(town, {"bakery": (None, True), "butcher": (None, True)}, members=6)
+    file = _receipts_csv(tmp_path / "receipts.csv", history, 40)
+
+    racing = await asyncio.gather(
+        *(import_receipts(settings, file, history.slug, mode="history", enrol_unknown=False) for _ in range(2))
+    )
+
+    assert sorted(r.imported_receipts for r in racing) == [0, 40]
+    assert [r.imported_receipts + r.already_imported for r in racing] == [40, 40]
+    async with town.engine.connect() as c:
+        stored = await c.scalar(
+            text("SELECT count(*) FROM purchases WHERE coalition_id = :c"), {"c": town.coalition_id}
+        )
+    assert stored == 40
