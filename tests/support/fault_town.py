@@ -47,8 +47,9 @@ class FaultTown:
                     {"shop": self.shop},
                 )
             ).scalar_one()
+        # The count first: a doubled or lost posting says so here, before the keys' detail.
+        assert posted == len(tills.acknowledged), f"{posted} postings for {len(tills.acknowledged)} acknowledged"
         assert keyed == tills.acknowledged
-        assert posted == len(tills.acknowledged)
         assert await self.town.ledger_violations() == []
 
 
