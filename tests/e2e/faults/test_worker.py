@@ -164,7 +164,7 @@ async def test_two_workers_on_the_same_database_and_redis_do_nothing_twice(own, 
     await _each_once(own, towns, await _until_done(own, towns, workers=2))
 
 
-async def _blocked_settler(engine: AsyncEngine, worker: subprocess.Popen[str]) -> int:
+async def _blocked_settler(engine: AsyncEngine, worker: subprocess.Popen[str], output: Lines) -> int:
     """The backend of the worker's settlement, waiting for the matrix table inside its open transaction."""
     for _ in range(300):
         async with engine.connect() as connection:
@@ -178,7 +178,7 @@ async def _blocked_settler(engine: AsyncEngine, worker: subprocess.Popen[str]) -
             return int(found)
         assert worker.poll() is None, "the worker ended before settling"
         await asyncio.sleep(0.1)
-    raise AssertionError("the settlement never reached the matrix")
+    raise AssertionError("the settlement never reached the matrix:\n" + "\n".join(output.lines[-20:]))
 
 
 async def test_a_worker_killed_inside_an_open_settlement_transaction_leaves_nothing_of_the_day(own, towns) -> None:
@@ -194,15 +194,18 @@ async def test_a_worker_killed_inside_an_open_settlement_transaction_leaves_noth
                 await holder.execute(text("LOCK TABLE settlement_matrix IN SHARE MODE"))
                 worker = subprocess.Popen(  # noqa: ASYNC220 - a real worker is the point
                     [sys.executable, "-m", "coalition", "worker"],
-                    env=_env(own), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True,
+                    env=_env(own), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                 )  # fmt: skip
-                settler = await _blocked_settler(engine, worker)
+                assert worker.stderr is not None
+                output = Lines(worker.stderr)
+                settler = await _blocked_settler(engine, worker, output)
                 async with engine.connect() as connection:
                     written = await connection.scalar(
                         select(func.count()).where(settlement_runs.c.coalition_id.in_(ids))
                     )
                 worker.send_signal(signal.SIGKILL)
                 worker.wait(timeout=10)
+                output.finish()
             # The lock is gone: the orphaned backend runs on, finds its client gone, and rolls back.
             for _ in range(300):
                 async with engine.connect() as connection:
