@@ -9,6 +9,7 @@
     uv run python -m bench portal [...]       the portal's pages (the till's earn) vs the same through the API
     uv run python -m bench soak [...]         30 minutes at half capacity: memory, p99, failures
     uv run python -m bench insights [...]     the insights rollup vs a bare GROUP BY; each report's p50/p99
+    uv run python -m bench chaos [...]        the fault scenarios in turn for minutes: nothing lost or doubled
 
 ``--help`` after a name gives its options.
 """
@@ -53,6 +54,10 @@ def main() -> None:
         from bench import soak
 
         soak.main(args)
+    elif name == "chaos":
+        from bench import chaos
+
+        chaos.main(args)
     elif name == "insights":
         from bench import insights
 

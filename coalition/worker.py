@@ -4,8 +4,8 @@ with these cron jobs against the configured (or embedded) Redis.
 - ``nightly`` (every few minutes, and at start-up): the catch-up of
   :mod:`coalition.settlement.tasks`: lots past their expiry, closed days
   not yet settled, notices, tier reviews, for the coalitions that need them.
-- ``deliver_notices`` (every minute): send the outbox to the webhook, signed.
-- ``send_mail`` (every minute): send the due e-mails of the outbox over SMTP.
+- ``deliver_notices`` (every minute, and at start-up): send the outbox to the webhook, signed.
+- ``send_mail`` (every minute, and at start-up): send the due e-mails of the outbox over SMTP.
 - ``apply_retention`` (hourly): what identifies purchases older than each
   coalition's retention setting (basket lines, receipt references) goes.
 - ``insights_rollup`` (with ``nightly``'s interval, and at start-up): the
@@ -167,8 +167,18 @@ def create_worker(settings: Settings, *, clock: Clock = _utc_now, **overrides: A
                 unique=True,
                 timeout=3600,
             ),
-            cron(deliver_notices, name=f"cron:deliver_notices:{database}", second=30, unique=True, timeout=300),
-            cron(send_mail, name=f"cron:send_mail:{database}", second=15, unique=True, timeout=300),
+            # At start-up too: a restarted worker sends what its predecessor left at once.
+            cron(
+                deliver_notices,
+                name=f"cron:deliver_notices:{database}",
+                second=30,
+                run_at_startup=True,
+                unique=True,
+                timeout=300,
+            ),
+            cron(
+                send_mail, name=f"cron:send_mail:{database}", second=15, run_at_startup=True, unique=True, timeout=300
+            ),
             cron(apply_retention, name=f"cron:apply_retention:{database}", minute=45, unique=True, timeout=1800),
             cron(draw_audiences, name=f"cron:draw_audiences:{database}", second=5, unique=True, timeout=300),
         ],

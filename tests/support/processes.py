@@ -6,6 +6,7 @@ import asyncio
 import json
 import subprocess
 import threading
+import time
 from collections.abc import Callable
 from typing import IO, Any
 
@@ -22,9 +23,13 @@ class Lines:
         for line in stream:
             self.lines.append(line.rstrip("\n"))
 
-    async def wait_for(self, wanted: Callable[[str], bool], process: subprocess.Popen[str], what: str) -> str:
-        """The first line ``wanted`` accepts; fails if the process ends first."""
+    async def wait_for(
+        self, wanted: Callable[[str], bool], process: subprocess.Popen[str], what: str, within: float = 300
+    ) -> str:
+        """The first line ``wanted`` accepts; fails if the process ends first, or
+        after ``within`` seconds (a job that failed never logs what is awaited)."""
         seen = 0
+        deadline = time.monotonic() + within
         while True:
             for line in self.lines[seen:]:
                 if wanted(line):
@@ -32,6 +37,8 @@ class Lines:
             seen = len(self.lines)
             if process.poll() is not None and not self._thread.is_alive():
                 raise AssertionError(f"the process ended before {what}:\n" + "\n".join(self.lines))
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no {what} within {within:g} s:\n" + "\n".join(self.lines[-40:]))
             await asyncio.sleep(0.05)
 
     def finish(self) -> list[str]:

@@ -66,31 +66,33 @@ async def deliver(
     secret: str,
     *,
     coalition_id: uuid.UUID | None = None,
-    batch: int = 100,
     http_timeout: float = 10.0,
 ) -> Delivery:
     """Sends undelivered notices (of one coalition, or all); each is marked
-    delivered only after the webhook answered 2xx (at least once delivery:
-    receivers dedupe by id)."""
+    delivered only after the webhook answered 2xx, in a transaction of its own
+    (at least once delivery: a crash between the answer and the commit sends
+    that one notice again, so receivers dedupe by id). The run stops at the
+    first failure: the receiver is likely down, the rest waits for the next run."""
     sent = failed = 0
     async with httpx.AsyncClient(timeout=http_timeout) as client:
-        while True:
+        while not failed:
             async with engine.begin() as connection:
-                pending = await repository.undelivered(connection, batch, MAX_ATTEMPTS, coalition_id)
-                for notice in pending:
-                    body = _body(notice)
-                    stamp = str(int(time.time()))
-                    headers = {
-                        "Content-Type": "application/json",
-                        SIGNATURE_HEADER: signature(secret, stamp, body),
-                        TIMESTAMP_HEADER: stamp,
-                    }
-                    try:
-                        response = await client.post(url, content=body, headers=headers)
-                        ok, error = response.is_success, None if response.is_success else f"HTTP {response.status_code}"
-                    except httpx.HTTPError as exc:
-                        ok, error = False, type(exc).__name__
-                    await repository.mark(connection, notice.id, delivered=ok, error=error)
-                    sent, failed = sent + ok, failed + (not ok)
-            if len(pending) < batch or failed:
-                return Delivery(sent, failed)
+                pending = await repository.undelivered(connection, 1, MAX_ATTEMPTS, coalition_id)
+                if not pending:
+                    break
+                [notice] = pending
+                body = _body(notice)
+                stamp = str(int(time.time()))
+                headers = {
+                    "Content-Type": "application/json",
+                    SIGNATURE_HEADER: signature(secret, stamp, body),
+                    TIMESTAMP_HEADER: stamp,
+                }
+                try:
+                    response = await client.post(url, content=body, headers=headers)
+                    ok, error = response.is_success, None if response.is_success else f"HTTP {response.status_code}"
+                except httpx.HTTPError as exc:
+                    ok, error = False, type(exc).__name__
+                await repository.mark(connection, notice.id, delivered=ok, error=error)
+                sent, failed = sent + ok, failed + (not ok)
+    return Delivery(sent, failed)

@@ -1,10 +1,12 @@
 """Writing mails to the outbox in the caller's transaction, and sending the due ones.
 
 Delivery is at least once: a mail is marked sent only after the SMTP server
-accepted it, in the transaction that claimed it. If the process dies between
-the server's acceptance and that commit, the mail is sent once more on the
-next run (same Message-ID, so a receiving system can tell). A mail is never
-dropped: failures are retried with a growing delay, capped at six hours."""
+accepted it, in the transaction that claimed it, and each mail has a
+transaction of its own. If the process dies between the server's acceptance
+and that commit, that one mail is sent once more on the next run (same
+Message-ID, so a receiving system can tell): at most one duplicate per crash
+of a sender, never a batch of them. A mail is never dropped: failures are
+retried with a growing delay, capped at six hours."""
 
 from __future__ import annotations
 
@@ -64,23 +66,25 @@ class Sending:
 
 
 async def send_due(
-    engine: AsyncEngine, sender: MailSender, now: datetime, *, batch: int = 50, coalition_id: uuid.UUID | None = None
+    engine: AsyncEngine, sender: MailSender, now: datetime, *, coalition_id: uuid.UUID | None = None
 ) -> Sending:
-    """Send the mails due by ``now`` (of one coalition, or all); each batch is claimed and marked in one
-    transaction. The run stops at the first failure (the server is likely
-    down: the rest of the batch is left for the next run, not counted as tried)."""
+    """Send the mails due by ``now`` (of one coalition, or all), each claimed,
+    sent and marked in a transaction of its own: a crash re-sends only the mail
+    in flight. The run stops at the first failure (the server is likely down:
+    the rest is left for the next run, not counted as tried)."""
     sent = failed = 0
-    while True:
+    while not failed:
         async with engine.begin() as connection:
-            due = await repository.claim_due(connection, now, batch, coalition_id)
-            for mail in due:
-                try:
-                    await sender.send(mail)
-                except MailNotAccepted as refused:
-                    await repository.mark_failed(connection, mail.id, str(refused), now + retry_delay(mail.attempts))
-                    failed += 1
-                    break
+            due = await repository.claim_due(connection, now, 1, coalition_id)
+            if not due:
+                break
+            [mail] = due
+            try:
+                await sender.send(mail)
+            except MailNotAccepted as refused:
+                await repository.mark_failed(connection, mail.id, str(refused), now + retry_delay(mail.attempts))
+                failed += 1
+            else:
                 await repository.mark_sent(connection, mail.id, now)
                 sent += 1
-        if failed or len(due) < batch:
-            return Sending(sent, failed)
+    return Sending(sent, failed)

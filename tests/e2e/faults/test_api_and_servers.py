@@ -106,7 +106,8 @@ async def test_postgres_unreachable_for_30_seconds(own: OwnServers, fault_town: 
 
 async def test_redis_killed_postings_go_on_and_revocations_fail_closed(own: OwnServers, fault_town: FaultTown) -> None:
     """Without Redis no revocation can be broadcast, so no API process trusts
-    a credential it remembers: one revoked meanwhile is refused by every worker at once."""
+    a credential it remembers, nor remembers one it looks up meanwhile: one
+    revoked meanwhile is refused by every worker at once."""
     town = fault_town.town
     async with town.sessions.begin() as session:
         doomed_id, doomed = await issue(
@@ -130,6 +131,12 @@ async def test_redis_killed_postings_go_on_and_revocations_fail_closed(own: OwnS
             own.kill_redis()
             killed_at = len(tills.acknowledged)
             await asyncio.sleep(2)  # each worker's subscription notices the loss
+            # Still valid, and used meanwhile: a process that remembered it now would trust it after the revocation.
+            for _ in range(8):
+                answer = await http.post(
+                    f"{api.base}/graphql", json=ping, headers={"Authorization": f"Bearer {doomed}"}
+                )
+                assert answer.status_code == 200
             async with town.sessions.begin() as session:
                 assert await revoke(session, town.operator, doomed_id)
             refused = [

@@ -1,6 +1,7 @@
 """The worker killed with SIGKILL at seeded random moments while it settles
-closed days and expires lots, then started again: nothing half done,
-nothing done twice, every settled day as a clean recomputation gives it."""
+closed days and expires lots, and once inside a settlement's open
+transaction, then started again: nothing half done, nothing done twice,
+every settled day as a clean recomputation gives it."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from coalition.partners.earning.till import TillSetups
 from coalition.platform.coalitions import repository as coalitions
@@ -160,3 +162,67 @@ async def _each_once(own: OwnServers, towns: list[tuple[Town, list[str]]], state
 
 async def test_two_workers_on_the_same_database_and_redis_do_nothing_twice(own, towns) -> None:
     await _each_once(own, towns, await _until_done(own, towns, workers=2))
+
+
+async def _blocked_settler(engine: AsyncEngine, worker: subprocess.Popen[str], output: Lines) -> int:
+    """The backend of the worker's settlement, waiting for the matrix table inside its open transaction."""
+    for _ in range(300):
+        async with engine.connect() as connection:
+            found = await connection.scalar(
+                text(
+                    "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND xact_start IS NOT NULL"
+                    " AND query ILIKE 'DELETE FROM settlement_matrix%'"
+                )
+            )
+        if found is not None:
+            return int(found)
+        assert worker.poll() is None, "the worker ended before settling"
+        await asyncio.sleep(0.1)
+    raise AssertionError("the settlement never reached the matrix:\n" + "\n".join(output.lines[-20:]))
+
+
+async def test_a_worker_killed_inside_an_open_settlement_transaction_leaves_nothing_of_the_day(own, towns) -> None:
+    """The test holds the matrix table locked, so the settlement of the first
+    day waits there (replacing the run's figures: its matrix is the last it
+    clears) with its run row inserted and locked in its open transaction;
+    the worker is killed right then."""
+    engine = create_engine(own.database_url, pool_size=2)
+    ids = [town.coalition_id for town, _ in towns]
+    try:
+        async with engine.connect() as holder:
+            async with holder.begin():
+                await holder.execute(text("LOCK TABLE settlement_matrix IN SHARE MODE"))
+                worker = subprocess.Popen(  # noqa: ASYNC220 - a real worker is the point
+                    [sys.executable, "-m", "coalition", "worker"],
+                    env=_env(own), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                )  # fmt: skip
+                assert worker.stderr is not None
+                output = Lines(worker.stderr)
+                settler = await _blocked_settler(engine, worker, output)
+                async with engine.connect() as connection:
+                    written = await connection.scalar(
+                        select(func.count()).where(settlement_runs.c.coalition_id.in_(ids))
+                    )
+                worker.send_signal(signal.SIGKILL)
+                worker.wait(timeout=10)
+                output.finish()
+            # The lock is gone: the orphaned backend runs on, finds its client gone, and rolls back.
+            for _ in range(300):
+                async with engine.connect() as connection:
+                    alive = await connection.scalar(
+                        text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"), {"pid": settler}
+                    )
+                if not alive:
+                    break
+                await asyncio.sleep(0.1)
+            assert not alive, "the killed worker's backend lingers"
+        async with engine.connect() as connection:
+            runs = await connection.scalar(select(func.count()).where(settlement_runs.c.coalition_id.in_(ids)))
+            orphans = await connection.scalar(
+                text("SELECT count(*) FROM settlement_lines WHERE run_id NOT IN (SELECT id FROM settlement_runs)")
+            )
+    finally:
+        await engine.dispose()
+    assert written == 0, "a run was visible outside its transaction"
+    assert (runs, orphans) == (0, 0), "a half-written settlement survived the kill"
+    await _each_once(own, towns, await _until_done(own, towns, workers=1))

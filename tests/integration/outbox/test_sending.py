@@ -127,8 +127,8 @@ async def test_two_senders_at_once_send_each_mail_once(town) -> None:
         sender = SmtpSender(url, FROM)
         now = datetime.now(UTC)
         first, second = await asyncio.gather(
-            service.send_due(town.engine, sender, now, batch=5, coalition_id=town.coalition_id),
-            service.send_due(town.engine, sender, now, batch=5, coalition_id=town.coalition_id),
+            service.send_due(town.engine, sender, now, coalition_id=town.coalition_id),
+            service.send_due(town.engine, sender, now, coalition_id=town.coalition_id),
         )
     assert first.sent + second.sent == len(mails)
     assert [len(mailbox.to(recipient)) for _, recipient in mails] == [1] * len(mails)
