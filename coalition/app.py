@@ -42,6 +42,7 @@ from coalition.platform.runtime.logging import configure_logging, litestar_loggi
 from coalition.platform.runtime.metrics import process_exited
 from coalition.platform.runtime.rate_limits import Limits, RateLimiter, rate_limited
 from coalition.platform.runtime.settings import Settings
+from coalition.platform.runtime.unavailable import FAILURES, answer_unavailable
 from coalition.platform.staff.service import Mailing
 from coalition.settlement import documents, downloads
 from coalition.web.router import csrf_config, share_signing_key, web_router
@@ -248,6 +249,7 @@ def create_app(settings: Settings) -> Litestar:
         lifespan=[lifespan],
         middleware=[rate_limited(limiter, _redis_of), metrics.middleware, request_logs.middleware],
         before_send=[security_headers],
+        exception_handlers=dict.fromkeys(FAILURES, answer_unavailable),
         logging_config=litestar_logging(),
         # No OpenAPI pages: the API is GraphQL, and Litestar's pages load scripts from a CDN.
         openapi_config=None,
