@@ -10,18 +10,23 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from coalition.graphql.common import MutationError
 from coalition.graphql.context import Context
-from coalition.graphql.permissions import personal_data_subject, refusals_as, require_operator
+from coalition.graphql.permissions import personal_data_subject, refusals_as, require_member, require_operator
 from coalition.graphql.privacy.inputs import ErasePersonalDataInput, UpdateProfileInput
 from coalition.graphql.privacy.types import (
+    CodeRefusal,
+    ConfirmEmailChangePayload,
     ErasePersonalDataPayload,
     ExportPersonalDataPayload,
     MemberProfile,
+    RequestEmailChangePayload,
     RetentionPayload,
     UpdateProfilePayload,
 )
-from coalition.platform.errors import validation
-from coalition.platform.members import privacy
+from coalition.platform.errors import DomainError, ErrorCode, validation
+from coalition.platform.members import email_change, privacy
+from coalition.platform.members.codes import Codes, Mailing, TooMany
 
 
 def _given(value: Any) -> Any:
@@ -30,7 +35,11 @@ def _given(value: Any) -> Any:
 
 @strawberry.type
 class PrivacyMutations:
-    @strawberry.mutation(description="Change a member's e-mail, phone, birth date, language or marketing consent.")
+    @strawberry.mutation(
+        description="Change a member's e-mail, phone, birth date, language or marketing consent. A member's own "
+        "new e-mail address is refused (FORBIDDEN on email): requestEmailChange and confirmEmailChange prove it; "
+        "the operator's support sets one directly."
+    )
     @refusals_as(UpdateProfilePayload)
     async def update_profile(self, info: Info[Context, None], input: UpdateProfileInput) -> UpdateProfilePayload:
         member_id = personal_data_subject(info.context, "change members' profiles", input.member_id)
@@ -44,6 +53,41 @@ class PrivacyMutations:
         async with info.context.unit_of_work() as session:
             profile = await privacy.update_profile(session, info.context.principal, member_id, changes)
         return UpdateProfilePayload(profile=MemberProfile.of(profile))
+
+    @strawberry.mutation(
+        description="Member: mail a code to a new e-mail address (and a notice to the current one); "
+        "the address changes when confirmEmailChange is given the code."
+    )
+    @refusals_as(RequestEmailChangePayload)
+    async def request_email_change(self, info: Info[Context, None], email: str) -> RequestEmailChangePayload:
+        principal = require_member(info.context, "move a wallet to a new e-mail address by code")
+        assert principal.member_id is not None
+        services = info.context.services
+        name = (await services.coalitions.get(principal.coalition_id)).name
+        mailing = Mailing(services.mailing.public_url, services.mailing.mail_from)
+        async with info.context.unit_of_work() as session:
+            address = await email_change.request(
+                session, Codes(services.redis), principal, principal.member_id, email,
+                letters=email_change.english(name), mailing=mailing, client=None,
+            )  # fmt: skip
+        if isinstance(address, TooMany):
+            wait = address.retry_after_seconds
+            raise DomainError(ErrorCode.LIMIT_EXCEEDED, f"too many codes asked for: wait {wait} seconds", ("email",))
+        return RequestEmailChangePayload(sent_to=address)
+
+    @strawberry.mutation(description="Member: the e-mail address becomes the one the code was mailed to.")
+    @refusals_as(ConfirmEmailChangePayload)
+    async def confirm_email_change(self, info: Info[Context, None], code: str) -> ConfirmEmailChangePayload:
+        principal = require_member(info.context, "move a wallet to a new e-mail address by code")
+        assert principal.member_id is not None
+        async with info.context.unit_of_work() as session:
+            outcome = await email_change.confirm(
+                session, Codes(info.context.services.redis), principal, principal.member_id, code
+            )
+        if isinstance(outcome, privacy.Profile):
+            return ConfirmEmailChangePayload(profile=MemberProfile.of(outcome))
+        refused = DomainError(ErrorCode.VALIDATION, f"the code was not taken: {outcome.value}", ("code",))
+        return ConfirmEmailChangePayload(refusal=CodeRefusal(outcome.value), errors=[MutationError.of(refused)])
 
     @strawberry.mutation(description="Everything held about a member, as JSON (audited when not the member).")
     @refusals_as(ExportPersonalDataPayload)

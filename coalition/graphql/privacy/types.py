@@ -4,6 +4,7 @@ erasure and profile changes answer."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import Enum
 
 import strawberry
 from strawberry.scalars import JSON
@@ -39,6 +40,26 @@ class MemberProfile:
 @strawberry.type
 class UpdateProfilePayload:
     profile: MemberProfile | None = None
+    errors: list[MutationError] = strawberry.field(default_factory=list)
+
+
+@strawberry.enum(description="Why a mailed code was not taken.")
+class CodeRefusal(Enum):
+    WRONG = "wrong"
+    SPENT = strawberry.enum_value("spent", description="Expired, used, replaced by a newer one, or never sent.")
+    EXHAUSTED = strawberry.enum_value("exhausted", description="Five wrong codes: ask for a new one.")
+
+
+@strawberry.type
+class RequestEmailChangePayload:
+    sent_to: str | None = strawberry.field(default=None, description="The new address the code was mailed to.")
+    errors: list[MutationError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class ConfirmEmailChangePayload:
+    profile: MemberProfile | None = None
+    refusal: CodeRefusal | None = strawberry.field(default=None, description="Set when the code was not taken.")
     errors: list[MutationError] = strawberry.field(default_factory=list)
 
 

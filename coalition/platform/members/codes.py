@@ -47,6 +47,9 @@ class Purpose(StrEnum):
     SIGN_IN = "sign-in"
     FRESH = "fresh"  # a signed-in member proving who they are again
     CLAIM = "claim"  # a card enrolled at a till, claimed with an e-mail address
+    # A member moving their wallet to a new address: the code goes to the new
+    # one, and is pending per member (the confirming member types only the code).
+    EMAIL = "email"
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,10 @@ def _digest(value: str) -> str:
 
 def _pending_key(purpose: Purpose, coalition_id: uuid.UUID, email: str) -> str:
     return f"wallet:code:{purpose}:{coalition_id}:{_digest(email.strip().lower())}"
+
+
+def _member_key(coalition_id: uuid.UUID, member_id: uuid.UUID) -> str:
+    return f"wallet:code:{Purpose.EMAIL}:{coalition_id}:member:{member_id}"
 
 
 def _link_key(token: str) -> str:
@@ -146,19 +153,22 @@ class Codes:
         """Mail a code for ``purpose`` to ``email`` if that is right: for
         SIGN_IN and FRESH, when the address is an active member's; for CLAIM,
         ``member_id`` is the card's member and the address the one they claim it
-        with. Raises a validation error for an address that is not one."""
+        with; for EMAIL, ``member_id`` is the member moving to the address (the
+        mail carries no link: the code is typed on the page that asked for it).
+        Raises a validation error for an address that is not one."""
         address = rules.check_email(email)
         assert address is not None
         wait = await self._over_limit(coalition_id, address, client)
         if wait is not None:
             return TooMany(wait)
-        if purpose is not Purpose.CLAIM:
+        if purpose not in (Purpose.CLAIM, Purpose.EMAIL):
             member = await repository.active_member_by_email(session, coalition_id, address)
             member_id = None if member is None else member.id
         if member_id is None:
             return Asked()
         code, token = new_code(), secrets.token_urlsafe(24)
-        pending = _pending_key(purpose, coalition_id, address)
+        moving = purpose is Purpose.EMAIL
+        pending = _member_key(coalition_id, member_id) if moving else _pending_key(purpose, coalition_id, address)
         fields = {
             "member": str(member_id),
             "coalition": str(coalition_id),
@@ -173,9 +183,10 @@ class Codes:
             pipe.delete(pending)
             pipe.hset(pending, mapping=fields)
             pipe.expire(pending, seconds)
-            pipe.set(_link_key(token), pending, ex=seconds)
+            if not moving:
+                pipe.set(_link_key(token), pending, ex=seconds)
             await pipe.execute()
-        letter = compose(code, mailing.public_url.rstrip("/") + LINK_PATH + token)
+        letter = compose(code, "" if moving else mailing.public_url.rstrip("/") + LINK_PATH + token)
         await outbox.enqueue(
             session, coalition_id=coalition_id, recipient=address, subject=letter.subject, body=letter.body,
             mail_from=mailing.mail_from,
@@ -197,7 +208,15 @@ class Codes:
     async def check(self, *, coalition_id: uuid.UUID, email: str, purpose: Purpose, typed: str) -> Proven | Refusal:
         """Spend the pending code if ``typed`` is it. Each try counts, right or
         wrong; after the fifth wrong one the code is gone."""
-        pending = _pending_key(purpose, coalition_id, email)
+        if purpose is Purpose.EMAIL:
+            return Refusal.SPENT  # pending per member, never per address: see check_move
+        return await self._check(_pending_key(purpose, coalition_id, email), typed)
+
+    async def check_move(self, *, coalition_id: uuid.UUID, member_id: uuid.UUID, typed: str) -> Proven | Refusal:
+        """Spend the member's pending code for a new address (``Proven.email``) if ``typed`` is it."""
+        return await self._check(_member_key(coalition_id, member_id), typed)
+
+    async def _check(self, pending: str, typed: str) -> Proven | Refusal:
         tries = int(await self._redis.eval(_TRY, 1, pending))  # type: ignore[misc]
         if tries < 0:
             return Refusal.SPENT

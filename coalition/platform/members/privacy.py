@@ -37,6 +37,11 @@ from coalition.platform.runtime.database import AsyncSession, Executor
 from coalition.platform.runtime.unit_of_work import announce_after_commit
 
 EXPORT_FORMAT = "coalition.personal-data/1"
+# A member's own new address is proven by a code mailed to it (email_change);
+# only the operator's support sets one directly.
+EMAIL_NEEDS_CODE = (
+    "members change their e-mail address with requestEmailChange, then confirmEmailChange with the code mailed to it"
+)
 
 
 @dataclass(frozen=True)
@@ -94,15 +99,27 @@ async def record_personal_read(session: AsyncSession, by: Changer, member_id: uu
 
 
 async def update_profile(
-    session: AsyncSession, by: Changer, member_id: uuid.UUID, changes: ProfileChanges, now: datetime | None = None
+    session: AsyncSession,
+    by: Changer,
+    member_id: uuid.UUID,
+    changes: ProfileChanges,
+    now: datetime | None = None,
+    *,
+    email_proven: bool = False,
 ) -> Profile:
     """The member's contact details and choices changed, after every field is
-    checked (nothing is changed when one is refused); audited by field name."""
+    checked (nothing is changed when one is refused); audited by field name.
+    The member's own change of e-mail address is refused unless a mailed code
+    proved it (``email_proven``): see ``email_change``."""
     now = now or datetime.now(UTC)
     member = await _member(session, by, member_id, lock=True)
     contact: dict[str, str | date | None] = {}
     if changes.email is not UNSET:
-        contact["email"] = rules.check_email(changes.email or None)
+        email_checked = rules.check_email(changes.email or None)
+        contact["email"] = email_checked
+        moved = (email_checked or "").lower() != (member.email or "").lower()
+        if moved and _is_member_self(by, member_id) and not email_proven:
+            raise DomainError(ErrorCode.FORBIDDEN, EMAIL_NEEDS_CODE, ("email",))
     if changes.phone is not UNSET:
         contact["phone"] = rules.check_phone(changes.phone or None)
     if changes.birth_date is not UNSET:

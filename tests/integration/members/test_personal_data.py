@@ -112,7 +112,8 @@ async def test_a_refused_profile_change_changes_nothing_and_a_good_one_is_audite
         (privacy.ProfileChanges(email="not-an-address", language="en"), ErrorCode.VALIDATION, ("email",)),
         (privacy.ProfileChanges(phone="0612", marketing_consent=False), ErrorCode.VALIDATION, ("phone",)),
         (privacy.ProfileChanges(language="de"), ErrorCode.VALIDATION, ("language",)),
-        (privacy.ProfileChanges(email=anna.email.upper()), ErrorCode.CONFLICT, ("email",)),
+        # The member's own new address is proven by a mailed code (email_change), never set directly.
+        (privacy.ProfileChanges(email=anna.email.upper()), ErrorCode.FORBIDDEN, ("email",)),
     ]
     for changes, code, field in refusals:
         with pytest.raises(DomainError) as refused:
@@ -127,8 +128,9 @@ async def test_a_refused_profile_change_changes_nothing_and_a_good_one_is_audite
 
     new_email = f"bob.{uuid.uuid4().hex[:6]}@example.test"
     async with town.sessions.begin() as session:
+        # The operator's support sets an address directly.
         changed = await privacy.update_profile(
-            session, by, bob.member_id, privacy.ProfileChanges(email=new_email, marketing_consent=False)
+            session, town.operator, bob.member_id, privacy.ProfileChanges(email=new_email, marketing_consent=False)
         )
     assert (changed.member.email, changed.preferences.marketing_consent) == (new_email, False)
     assert changed.preferences.marketing_consent_at is not None
@@ -136,7 +138,7 @@ async def test_a_refused_profile_change_changes_nothing_and_a_good_one_is_audite
     assert (action, after["changed"]) == ("member.profile", ["email", "marketing_consent"])
     assert new_email not in json.dumps(after)
     async with town.sessions.begin() as session:
-        await privacy.update_profile(session, by, bob.member_id, privacy.ProfileChanges(email=bob.email))
+        await privacy.update_profile(session, town.operator, bob.member_id, privacy.ProfileChanges(email=bob.email))
 
 
 async def test_erasure_leaves_no_personal_value_and_the_ledger_and_the_days_figures_as_they_were(

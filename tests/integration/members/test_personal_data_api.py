@@ -68,7 +68,7 @@ async def test_bad_input_gets_a_stable_code_and_changes_nothing(gql: GraphQL, sc
         (anna.token, UPDATE, {"input": {"email": "x@"}}, "updateProfile", ("VALIDATION", ["email"])),
         (anna.token, UPDATE, {"input": {"birthDate": "2999-01-01"}}, "updateProfile", ("VALIDATION", ["birthDate"])),
         (anna.token, UPDATE, {"input": {"language": "de"}}, "updateProfile", ("VALIDATION", ["language"])),
-        (anna.token, UPDATE, {"input": {"email": scene["bob"].email}}, "updateProfile", ("CONFLICT", ["email"])),
+        (anna.token, UPDATE, {"input": {"email": scene["bob"].email}}, "updateProfile", ("FORBIDDEN", ["email"])),
         (anna.token, ERASE, {"input": {"confirm": False}}, "erasePersonalData", ("VALIDATION", ["confirm"])),
         (anna.token, RETENTION, {"months": 12}, "setPersonalDataRetention", ("FORBIDDEN", None)),
         (operator, RETENTION, {"months": 0}, "setPersonalDataRetention", ("VALIDATION", ["months"])),

@@ -1,5 +1,6 @@
 """``/wallet/me``: the member's e-mail, phone, birth date, language and
-marketing consent; the download of everything held about them; deleting
+marketing consent (a new e-mail address proven by a code mailed to it, see
+``email``); the download of everything held about them; deleting
 their account (told first what happens to their points, then signed out).
 
 Every read and change runs the page's documents as the member, through the
@@ -23,6 +24,7 @@ from coalition.web.pages import AnyRequest, html_page, page_language
 from coalition.web.public.language import YEAR
 from coalition.web.viewers import MemberViewer, member_viewer
 from coalition.web.wallet.layout import CLEAR_SITE_DATA, N_, wallet_page
+from coalition.web.wallet.me import email
 
 # The API's refusals (field, code) as the page says them, next to the field.
 MESSAGES = {
@@ -63,14 +65,16 @@ def _form_of(profile: dict[str, Any]) -> dict[str, Any]:
 
 
 @get("/wallet/me", include_in_schema=False)
-async def me_page(request: AnyRequest, state: State, pages: PageData, saved: bool = False) -> Response[str]:
+async def me_page(
+    request: AnyRequest, state: State, pages: PageData, saved: bool = False, moved: bool = False
+) -> Response[str]:
     viewer = await member_viewer(request)
     data = await _page_data(request, state, pages, viewer)
     language = await _language(request, state, viewer, data)
     form = _form_of(data["me"]["profile"] or {})
     form["preferred_language"] = form["preferred_language"] or language
     return wallet_page(request, viewer, "wallet/me/me.html", language=language, data=data, form=form, errors={},
-                       saved=saved)  # fmt: skip
+                       saved=saved, moved=moved)  # fmt: skip
 
 
 def _checked_form(raw: dict[str, str]) -> tuple[dict[str, Any], dict[str, str], dict[str, Any]]:
@@ -104,25 +108,60 @@ def _checked_form(raw: dict[str, str]) -> tuple[dict[str, Any], dict[str, str], 
 
 @post("/wallet/me", include_in_schema=False, status_code=303)
 async def save_profile(request: AnyRequest, state: State, pages: PageData) -> Response[str] | Redirect:
+    """The details saved; a new e-mail address is checked first (nothing is
+    saved when it cannot be the member's), then a code is mailed to it."""
     viewer = await member_viewer(request)
     raw = {key: str(value) for key, value in (await request.form()).items()}
     form, errors, variables = _checked_form(raw)
     services: Services = state.services
+    data = await _page_data(request, state, pages, viewer)
+    language = await _language(request, state, viewer, data)
+    current = ((data["me"]["profile"] or {}).get("email") or "").lower()
+    moving = "email" not in errors and form["email"].lower() != current
+    del variables["email"]  # only a code mailed to it changes the address
+    if moving:
+        refused = await email.refusal(services, viewer, form["email"])
+        if refused is not None:
+            errors["email"] = MESSAGES.get(("email", refused), MESSAGES[("email", "VALIDATION")])
     if not errors:
         answer = await pages.fetch(services, viewer.principal, "wallet/me/update", {"input": variables})
         for error in answer["updateProfile"]["errors"]:
             name = FORM_FIELDS.get((error["field"] or [""])[0], "email")
             errors[name] = MESSAGES.get((name, error["code"]), MESSAGES[("email", "VALIDATION")])
-        if not errors:
-            saved = Redirect("/wallet/me?saved=true", status_code=303)
-            if variables["language"]:
-                # Every page follows the choice, those that do not read the member's setting too.
-                saved.set_cookie(LANGUAGE_COOKIE, variables["language"], max_age=YEAR, httponly=True, samesite="lax")
-            return saved
+    if not errors and moving:
+        language = variables["language"] or language
+        too_many = await email.ask(request, services, viewer, form["email"], language)
+        if too_many is None:
+            asked = wallet_page(request, viewer, "wallet/me/email_code.html", language=language, data=data,
+                                email=form["email"], error=None, status_code=200)  # fmt: skip
+            return _remember_language(asked, variables["language"])
+        errors["email"] = too_many
+    if not errors:
+        return _remember_language(Redirect("/wallet/me?saved=true", status_code=303), variables["language"])
+    return wallet_page(request, viewer, "wallet/me/me.html", language=language, status_code=400, data=data,
+                       form=form, errors=errors, saved=False, moved=False)  # fmt: skip
+
+
+def _remember_language(response: Response[str] | Redirect, language: str | None) -> Response[str] | Redirect:
+    if language:
+        # Every page follows the choice, those that do not read the member's setting too.
+        response.set_cookie(LANGUAGE_COOKIE, language, max_age=YEAR, httponly=True, samesite="lax")
+    return response
+
+
+@post("/wallet/me/email", include_in_schema=False, status_code=303)
+async def confirm_email(request: AnyRequest, state: State, pages: PageData) -> Response[str] | Redirect:
+    """The code mailed to the new address typed: the address is the member's now (they stay signed in)."""
+    viewer = await member_viewer(request)
+    form = await request.form()
+    services: Services = state.services
+    outcome = await email.confirm(services, viewer, str(form.get("code", "")))
+    if not isinstance(outcome, str):
+        return Redirect("/wallet/me?moved=true", status_code=303)
     data = await _page_data(request, state, pages, viewer)
     language = await _language(request, state, viewer, data)
-    return wallet_page(request, viewer, "wallet/me/me.html", language=language, status_code=400, data=data,
-                       form=form, errors=errors, saved=False)  # fmt: skip
+    return wallet_page(request, viewer, "wallet/me/email_code.html", language=language, status_code=400, data=data,
+                       email=str(form.get("email", ""))[:254], error=outcome)  # fmt: skip
 
 
 @post("/wallet/me/data", include_in_schema=False, status_code=200)

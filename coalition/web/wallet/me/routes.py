@@ -5,6 +5,7 @@ from __future__ import annotations
 from litestar.types import ControllerRouterHandler
 
 from coalition.web.wallet.me.page import (
+    confirm_email,
     delete_account,
     delete_page,
     deleted_page,
@@ -16,6 +17,7 @@ from coalition.web.wallet.me.page import (
 ROUTES: list[ControllerRouterHandler] = [
     me_page,
     save_profile,
+    confirm_email,
     download_my_data,
     delete_page,
     delete_account,
