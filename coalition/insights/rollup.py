@@ -82,6 +82,9 @@ async def roll_coalition(
             await rollups.roll_points_days(session, coalition_id, days)
     async with sessions.begin() as session:
         await rollups.advance(session, coalition_id, upto)
+    if many:
+        async with engine.connect() as connection:
+            await rollups.vacuum(await connection.execution_options(isolation_level="AUTOCOMMIT"))
     return len(purchase_days), len(points_days), False
 
 

@@ -11,6 +11,7 @@ import uuid
 from datetime import date, datetime
 
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from coalition.platform.runtime.database import Executor
 
@@ -206,6 +207,15 @@ async def analyse(connection: Executor) -> None:
     a year of imported history) grows them faster than autovacuum notices,
     and plans made for empty tables turn each following chunk into scans."""
     await connection.execute(text(f"ANALYZE {', '.join(_DAY_TABLES)}, insight_member_firsts"))
+
+
+async def vacuum(connection: AsyncConnection) -> None:
+    """After a catch-up of many days: the new pages marked all-visible, so a
+    report counts new members from ``insight_member_firsts``' index alone
+    instead of reading each row's page (on the insights bench, 20 of the
+    coalition KPIs' 49 ms went to those pages). Autovacuum gets there only
+    once a fifth of a table is new. ``connection`` must be in autocommit."""
+    await connection.execute(text(f"VACUUM (ANALYZE) {', '.join(_DAY_TABLES)}, insight_member_firsts"))
 
 
 async def advance(connection: Executor, coalition_id: uuid.UUID, to: datetime) -> None:

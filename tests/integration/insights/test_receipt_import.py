@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import csv
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -196,3 +196,35 @@ async def test_award_mode_earns_each_receipt_once_at_its_shop(town: Town, settin
     assert [tuple(e) for e in earns] == [(shops["bakery"], 450, "r1"), (shops["butcher"], 725, "r2")]
     assert kept == 2  # each earn keeps its receipt, once
     assert await town.ledger_violations() == []
+
+
+async def test_an_import_of_many_days_leaves_the_rollups_vacuumed(
+    town: Town, settings: Settings, tmp_path: Path
+) -> None:
+    """Its rollup is a catch-up of many days: the new pages are marked all-visible
+    at its end, so reports count members from the indexes (not after autovacuum's
+    next visit, which waits for a fifth of a table to be new)."""
+    slug, _, cards = await _town_with_shops(town)
+    first_day = datetime(2024, 1, 1, 10, tzinfo=UTC)
+    rows = [
+        [
+            f"v{day}",
+            "bakery",
+            cards["ann"],
+            (first_day + timedelta(days=day)).isoformat(),
+            "bread",
+            "bread",
+            "1",
+            "2.00",
+        ]
+        for day in range(70)
+    ]
+    async with town.engine.connect() as connection:
+        started = await connection.scalar(text("SELECT now()"))
+    await import_receipts(settings, _write_csv(tmp_path / "days.csv", rows), slug, mode="history", enrol_unknown=False)
+    async with town.engine.connect() as connection:
+        vacuumed = await connection.scalar(
+            text("SELECT last_vacuum FROM pg_stat_user_tables WHERE relname = 'insight_member_firsts'")
+        )
+    assert vacuumed is not None
+    assert vacuumed >= started
