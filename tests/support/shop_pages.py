@@ -7,7 +7,8 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
 
 import httpx
 from redis.asyncio import Redis
@@ -36,6 +37,38 @@ async def staff_browser(
             browser, redis, person_id=person, coalition_id=town.coalition_id, role=role, partner_id=partner_id
         )
         yield browser
+
+
+@dataclass
+class ShopStaff:
+    """A bakery's owner, manager and cashier, another shop's owner and a
+    visitor with no session, each a browser of their own."""
+
+    town: Town
+    shop: uuid.UUID
+    owner: httpx.AsyncClient
+    manager: httpx.AsyncClient
+    cashier: httpx.AsyncClient
+    other_owner: httpx.AsyncClient
+    nobody: httpx.AsyncClient
+
+
+@asynccontextmanager
+async def shop_with_staff(town: Town, client: httpx.AsyncClient) -> AsyncIterator[ShopStaff]:
+    """A new bakery (and a butcher) in ``town`` with their staff signed in."""
+    bakery, _ = await town.partner("Bakery")
+    butcher, _ = await town.partner("Butcher")
+    redis = client._transport.app.state.services.redis  # type: ignore[attr-defined]
+    async with AsyncExitStack() as browsers:
+        signed_in = [
+            await browsers.enter_async_context(staff_browser(town, client, redis, role, partner))
+            for role, partner in [
+                (StaffRole.OWNER, bakery), (StaffRole.MANAGER, bakery), (StaffRole.CASHIER, bakery),
+                (StaffRole.OWNER, butcher),
+            ]
+        ]  # fmt: skip
+        nobody = await browsers.enter_async_context(browser_like(client))
+        yield ShopStaff(town, bakery, *signed_in, nobody)
 
 
 def hidden_value(page: httpx.Response, form_action: str, name: str) -> str:

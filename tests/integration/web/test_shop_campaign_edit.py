@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -19,45 +18,20 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from coalition.partners.earning.till import TillSetups
 from coalition.platform.ledger.service import LedgerService
-from coalition.platform.staff.rules import StaffRole
+from tests.support.shop_pages import ShopStaff, shop_with_staff
 from tests.support.town import Town
-from tests.support.web_sessions import add_staff_person, form_token, sign_in_staff
+from tests.support.web_sessions import form_token
 
 CAMPAIGNS = "/portal/shop/programme/campaigns"
 ZONE = ZoneInfo("Europe/Amsterdam")  # the test town's
 
 
-@dataclass
-class Shop:
-    owner: httpx.AsyncClient
-    manager: httpx.AsyncClient
-    cashier: httpx.AsyncClient
-    other_owner: httpx.AsyncClient
-    nobody: httpx.AsyncClient
-
-
 @pytest.fixture(scope="module")
 async def shop(
     engine: AsyncEngine, ledger: LedgerService, till_setups: TillSetups, client: httpx.AsyncClient
-) -> AsyncIterator[Shop]:
-    town = await Town(engine, ledger, till_setups).create()
-    bakery, _ = await town.partner("Bakery")
-    butcher, _ = await town.partner("Butcher")
-    redis = client._transport.app.state.services.redis  # type: ignore[attr-defined]
-    browsers = []
-    for role, partner in [
-        (StaffRole.OWNER, bakery), (StaffRole.MANAGER, bakery), (StaffRole.CASHIER, bakery), (StaffRole.OWNER, butcher),
-    ]:  # fmt: skip
-        browser = httpx.AsyncClient(transport=client._transport, base_url="http://coalition.test")
-        person = await add_staff_person(engine, coalition_id=town.coalition_id, role=role, partner_id=partner)
-        await sign_in_staff(
-            browser, redis, person_id=person, coalition_id=town.coalition_id, role=role, partner_id=partner
-        )
-        browsers.append(browser)
-    nobody = httpx.AsyncClient(transport=client._transport, base_url="http://coalition.test")
-    yield Shop(*browsers, nobody)
-    for browser in [*browsers, nobody]:
-        await browser.aclose()
+) -> AsyncIterator[ShopStaff]:
+    async with shop_with_staff(await Town(engine, ledger, till_setups).create(), client) as staff:
+        yield staff
 
 
 def _local(moment: datetime) -> str:
@@ -88,7 +62,7 @@ async def _post(browser: httpx.AsyncClient, page: str, action: str, data: dict[s
     return await browser.post(action, data={"_csrf_token": token, **data})
 
 
-async def _campaign(shop: Shop, name: str, *, starts: datetime | None = None) -> str:
+async def _campaign(shop: ShopStaff, name: str, *, starts: datetime | None = None) -> str:
     """A new campaign of the bakery (starting in three days unless ``starts``); its page."""
     starts = starts or datetime.now(ZONE) + timedelta(days=3)
     created = await _post(
@@ -102,7 +76,7 @@ async def _campaign(shop: Shop, name: str, *, starts: datetime | None = None) ->
     return location
 
 
-async def test_the_form_is_filled_from_the_campaign_and_a_change_is_saved(shop: Shop) -> None:
+async def test_the_form_is_filled_from_the_campaign_and_a_change_is_saved(shop: ShopStaff) -> None:
     page = await _campaign(shop, "Spring bonus")
     assert f'href="{page}/edit"' in (await shop.owner.get(page)).text
     form = await shop.manager.get(f"{page}/edit")
@@ -148,7 +122,7 @@ async def test_the_form_is_filled_from_the_campaign_and_a_change_is_saved(shop: 
     ],
 )
 async def test_a_bad_change_is_refused_next_to_its_field_and_changes_nothing(
-    shop: Shop, changes: dict[str, str], field: str, message: str
+    shop: ShopStaff, changes: dict[str, str], field: str, message: str
 ) -> None:
     page = await _campaign(shop, "Unchanged")
     form = await shop.owner.get(f"{page}/edit")
@@ -167,7 +141,7 @@ async def test_a_bad_change_is_refused_next_to_its_field_and_changes_nothing(
     )  # fmt: skip
 
 
-async def test_a_started_campaign_is_shown_read_only_with_the_reason_and_can_be_ended(shop: Shop) -> None:
+async def test_a_started_campaign_is_shown_read_only_with_the_reason_and_can_be_ended(shop: ShopStaff) -> None:
     page = await _campaign(shop, "Running now", starts=datetime.now(ZONE) - timedelta(hours=1))
     shown = await shop.owner.get(f"{page}/edit")
     assert shown.status_code == 200
@@ -187,7 +161,7 @@ async def test_a_started_campaign_is_shown_read_only_with_the_reason_and_can_be_
     assert f'action="{page}/end"' not in ended.text
 
 
-async def test_a_cashier_another_shop_no_one_and_a_form_without_its_token_are_refused(shop: Shop) -> None:
+async def test_a_cashier_another_shop_no_one_and_a_form_without_its_token_are_refused(shop: ShopStaff) -> None:
     page = await _campaign(shop, "Ours")
     edit = f"{page}/edit"
     assert (await shop.cashier.get(edit)).status_code == 403
@@ -209,7 +183,7 @@ async def test_a_cashier_another_shop_no_one_and_a_form_without_its_token_are_re
     [("nl", "De campagne wijzigen"), ("fr", "Modifier la campagne"), ("pl", "Zmień kampanię"),
      ("nb", "Endre kampanjen")],
 )  # fmt: skip
-async def test_the_edit_page_speaks_each_language(shop: Shop, language: str, heading: str) -> None:
+async def test_the_edit_page_speaks_each_language(shop: ShopStaff, language: str, heading: str) -> None:
     page = await _campaign(shop, f"In {language}")
     shown = await shop.owner.get(f"{page}/edit", headers={"Accept-Language": language})
     assert f'<html lang="{language}">' in shown.text

@@ -6,9 +6,7 @@ session and no form token; bad input answered next to its field, nothing changed
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 
 import httpx
 import pytest
@@ -16,47 +14,20 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from coalition.partners.earning.till import TillSetups
 from coalition.platform.ledger.service import LedgerService
-from coalition.platform.staff.rules import StaffRole
+from tests.support.shop_pages import ShopStaff, shop_with_staff
 from tests.support.town import Town
-from tests.support.web_sessions import add_staff_person, form_token, sign_in_staff
+from tests.support.web_sessions import form_token
 
 PROGRAMME = "/portal/shop/programme"
 PAGES = [PROGRAMME, f"{PROGRAMME}/campaigns", f"{PROGRAMME}/stamp-cards", f"{PROGRAMME}/rewards"]
 
 
-@dataclass
-class Shops:
-    town: Town
-    shop: uuid.UUID
-    owner: httpx.AsyncClient
-    manager: httpx.AsyncClient
-    cashier: httpx.AsyncClient
-    other_owner: httpx.AsyncClient
-    nobody: httpx.AsyncClient
-
-
 @pytest.fixture(scope="module")
 async def shops(
     engine: AsyncEngine, ledger: LedgerService, till_setups: TillSetups, client: httpx.AsyncClient
-) -> AsyncIterator[Shops]:
-    town = await Town(engine, ledger, till_setups).create()
-    shop, _ = await town.partner("Bakery")
-    other, _ = await town.partner("Butcher")
-    redis = client._transport.app.state.services.redis  # type: ignore[attr-defined]
-    clients = []
-    for role, partner in [
-        (StaffRole.OWNER, shop), (StaffRole.MANAGER, shop), (StaffRole.CASHIER, shop), (StaffRole.OWNER, other),
-    ]:  # fmt: skip
-        browser = httpx.AsyncClient(transport=client._transport, base_url="http://coalition.test")
-        person = await add_staff_person(engine, coalition_id=town.coalition_id, role=role, partner_id=partner)
-        await sign_in_staff(
-            browser, redis, person_id=person, coalition_id=town.coalition_id, role=role, partner_id=partner
-        )
-        clients.append(browser)
-    nobody = httpx.AsyncClient(transport=client._transport, base_url="http://coalition.test")
-    yield Shops(town, shop, *clients, nobody)
-    for browser in [*clients, nobody]:
-        await browser.aclose()
+) -> AsyncIterator[ShopStaff]:
+    async with shop_with_staff(await Town(engine, ledger, till_setups).create(), client) as staff:
+        yield staff
 
 
 async def _post(browser: httpx.AsyncClient, page: str, action: str, data: dict[str, str]) -> httpx.Response:
@@ -70,14 +41,14 @@ def _error(page: httpx.Response, name: str) -> str:
     return found.group(1)
 
 
-async def _earn_rules(shops: Shops) -> str:
+async def _earn_rules(shops: ShopStaff) -> str:
     page = await shops.owner.get(PROGRAMME)
     found = re.search(r'id="field-baseRate" name="baseRate" type="text" value="([^"]*)"', page.text)
     assert found is not None
     return found.group(1)
 
 
-async def test_the_owner_and_the_manager_open_every_page(shops: Shops) -> None:
+async def test_the_owner_and_the_manager_open_every_page(shops: ShopStaff) -> None:
     for browser in (shops.owner, shops.manager):
         for path in PAGES:
             page = await browser.get(path)
@@ -85,7 +56,7 @@ async def test_the_owner_and_the_manager_open_every_page(shops: Shops) -> None:
             assert 'aria-current="page"' in page.text
 
 
-async def test_a_cashier_another_shop_and_no_one_are_refused(shops: Shops) -> None:
+async def test_a_cashier_another_shop_and_no_one_are_refused(shops: ShopStaff) -> None:
     for path in PAGES:
         assert (await shops.cashier.get(path)).status_code == 403
         answer = await shops.nobody.get(path)
@@ -97,7 +68,7 @@ async def test_a_cashier_another_shop_and_no_one_are_refused(shops: Shops) -> No
     assert await _earn_rules(shops) == "2"
 
 
-async def test_a_form_without_its_token_changes_nothing(shops: Shops) -> None:
+async def test_a_form_without_its_token_changes_nothing(shops: ShopStaff) -> None:
     before = await _earn_rules(shops)
     for action in (f"{PROGRAMME}/rules", f"{PROGRAMME}/campaigns", f"{PROGRAMME}/rewards", f"{PROGRAMME}/stamp-cards"):
         answer = await shops.owner.post(action, data={"baseRate": "7", "name": "Sneaky"})
@@ -106,7 +77,7 @@ async def test_a_form_without_its_token_changes_nothing(shops: Shops) -> None:
     assert "Sneaky" not in (await shops.owner.get(f"{PROGRAMME}/rewards")).text
 
 
-async def test_the_earn_rules_are_saved_and_bad_ones_are_refused_next_to_their_field(shops: Shops) -> None:
+async def test_the_earn_rules_are_saved_and_bad_ones_are_refused_next_to_their_field(shops: ShopStaff) -> None:
     saved = await _post(
         shops.manager, PROGRAMME, f"{PROGRAMME}/rules",
         {"baseRate": "1,5", "categoryRates.0.category": "bread", "categoryRates.0.rate": "3",
@@ -128,7 +99,7 @@ async def test_the_earn_rules_are_saved_and_bad_ones_are_refused_next_to_their_f
     assert await _earn_rules(shops) == "1.5"
 
 
-async def test_the_preview_earns_a_sample_basket_under_the_edited_rules_and_saves_nothing(shops: Shops) -> None:
+async def test_the_preview_earns_a_sample_basket_under_the_edited_rules_and_saves_nothing(shops: ShopStaff) -> None:
     before = await _earn_rules(shops)
     shown = await _post(
         shops.owner, PROGRAMME, f"{PROGRAMME}/preview",
@@ -152,7 +123,7 @@ async def test_the_preview_earns_a_sample_basket_under_the_edited_rules_and_save
     assert _error(no_amount, "sample.amount") == "This is required"
 
 
-async def test_a_campaign_aimed_at_a_segment_with_a_holdout_and_its_page(shops: Shops) -> None:
+async def test_a_campaign_aimed_at_a_segment_with_a_holdout_and_its_page(shops: ShopStaff) -> None:
     campaigns = f"{PROGRAMME}/campaigns"
     created = await _post(
         shops.owner, campaigns, campaigns,
@@ -192,7 +163,7 @@ async def test_a_campaign_aimed_at_a_segment_with_a_holdout_and_its_page(shops: 
     ],
 )
 async def test_a_bad_campaign_is_refused_next_to_its_field(
-    shops: Shops, changes: dict[str, str], field: str, message: str
+    shops: ShopStaff, changes: dict[str, str], field: str, message: str
 ) -> None:
     campaigns = f"{PROGRAMME}/campaigns"
     given = {
@@ -205,7 +176,7 @@ async def test_a_bad_campaign_is_refused_next_to_its_field(
     assert "Bad one</a>" not in (await shops.owner.get(campaigns)).text
 
 
-async def test_rewards_and_stamp_cards_are_added_withdrawn_and_retired(shops: Shops) -> None:
+async def test_rewards_and_stamp_cards_are_added_withdrawn_and_retired(shops: ShopStaff) -> None:
     rewards, cards = f"{PROGRAMME}/rewards", f"{PROGRAMME}/stamp-cards"
     bad = await _post(shops.manager, rewards, rewards, {"name": "Croissant", "kind": "FREE_PRODUCT", "validDays": "x"})
     assert (bad.status_code, _error(bad, "validDays")) == (422, "Enter a whole number")
@@ -237,7 +208,7 @@ async def test_rewards_and_stamp_cards_are_added_withdrawn_and_retired(shops: Sh
 
 
 @pytest.mark.parametrize("language", ["nl", "fr", "pl", "nb"])
-async def test_every_page_speaks_each_language(shops: Shops, language: str) -> None:
+async def test_every_page_speaks_each_language(shops: ShopStaff, language: str) -> None:
     campaigns = (await shops.owner.get(f"{PROGRAMME}/campaigns")).text
     links = re.findall(r'href="(/portal/shop/programme/campaigns/[0-9a-f-]{36})"', campaigns)
     for path in [*PAGES, *links[:1]]:
