@@ -62,11 +62,15 @@ def english(coalition_name: str) -> Letters:
 async def check_new_address(connection: Executor, by: Changer, member_id: uuid.UUID, email: str) -> str:
     """The new address as it will be kept; refused (VALIDATION or CONFLICT, on
     ``email``) when it is not an address, is the member's already, or another's."""
-    member = await privacy.profile(connection, by, member_id)
+    current = (await privacy.profile(connection, by, member_id)).member.email
+    return await _checked(connection, by, member_id, email, current)
+
+
+async def _checked(connection: Executor, by: Changer, member_id: uuid.UUID, email: str, current: str | None) -> str:
     address = rules.check_email(email.strip() or None)
     if address is None:
         raise validation("email is required: members sign in with it", "email")
-    if address.lower() == (member.member.email or "").lower():
+    if address.lower() == (current or "").lower():
         raise validation("email is the member's address already", "email")
     taken = await repository.contact_taken_by_other(
         connection, by.coalition_id, member_id, email=address, phone=None
@@ -83,9 +87,10 @@ async def request(
     """Mail a code to the checked new address and a notice to the old one;
     the new address (or how long to wait when too many codes were asked for).
     Nothing about the member changes."""
-    if getattr(by, "member_id", None) != member_id:
+    if not privacy.is_member_self(by, member_id):
         raise DomainError(ErrorCode.FORBIDDEN, "only the member moves their wallet to a new address by code")
-    address = await check_new_address(session, by, member_id, email)
+    old = (await privacy.profile(session, by, member_id)).member.email
+    address = await _checked(session, by, member_id, email, old)
     outcome = await codes.ask(
         session, coalition_id=by.coalition_id, email=address, purpose=Purpose.EMAIL, client=client,
         compose=letters.code, mailing=mailing, member_id=member_id,
@@ -96,7 +101,6 @@ async def request(
             f"too many codes asked for: wait {outcome.retry_after_seconds} seconds",
             ("email",),
         )
-    old = (await privacy.profile(session, by, member_id)).member.email
     if old:
         notice = letters.notice(masked(address))
         await outbox.enqueue(

@@ -72,7 +72,7 @@ def check_language(language: str | None) -> str | None:
     return language
 
 
-def _is_member_self(by: Changer, member_id: uuid.UUID) -> bool:
+def is_member_self(by: Changer, member_id: uuid.UUID) -> bool:
     return getattr(by, "member_id", None) == member_id
 
 
@@ -94,7 +94,7 @@ async def profiles(connection: Executor, ids: list[uuid.UUID]) -> dict[uuid.UUID
 
 async def record_personal_read(session: AsyncSession, by: Changer, member_id: uuid.UUID, what: str) -> None:
     """Somebody other than the member read their personal data: the audit says who and when."""
-    if not _is_member_self(by, member_id):
+    if not is_member_self(by, member_id):
         await record_change(session, by, "member.personal_data.read", member_id, after={"read": what})
 
 
@@ -118,7 +118,7 @@ async def update_profile(
         email_checked = rules.check_email(changes.email or None)
         contact["email"] = email_checked
         moved = (email_checked or "").lower() != (member.email or "").lower()
-        if moved and _is_member_self(by, member_id) and not email_proven:
+        if moved and is_member_self(by, member_id) and not email_proven:
             raise DomainError(ErrorCode.FORBIDDEN, EMAIL_NEEDS_CODE, ("email",))
     if changes.phone is not UNSET:
         contact["phone"] = rules.check_phone(changes.phone or None)
@@ -198,7 +198,7 @@ async def export(session: AsyncSession, by: Changer, member_id: uuid.UUID, redis
         live = await sessions.sessions_of(redis, member_id, now) if redis is not None else []
     except RedisError:
         live = []  # without Redis there is no session anyone could use either
-    if not _is_member_self(by, member_id):
+    if not is_member_self(by, member_id):
         await record_change(session, by, "member.personal_data.export", member_id)
     return {
         "format": EXPORT_FORMAT,
@@ -235,7 +235,7 @@ async def erase(session: AsyncSession, by: Changer, member_id: uuid.UUID, now: d
         announce_after_commit(session, CREDENTIALS_REVOKED)
     await record_change(
         session, by, "member.erase", member_id,
-        after={"pointsLeft": points, "credentialsRevoked": revoked, "byMember": _is_member_self(by, member_id)},
+        after={"pointsLeft": points, "credentialsRevoked": revoked, "byMember": is_member_self(by, member_id)},
     )  # fmt: skip
     return Erasure(member_id, points, revoked)
 
